@@ -1,0 +1,5 @@
+"""python -m neuralsolve"""
+
+from .cli import main
+
+main()

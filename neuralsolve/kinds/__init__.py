@@ -1,0 +1,8 @@
+"""Problem kinds: each lowers its YAML block into the shared Graph."""
+
+from . import graph, network
+
+KINDS = {
+    "network": network.lower,
+    "graph": graph.lower,
+}

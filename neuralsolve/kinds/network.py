@@ -1,0 +1,252 @@
+"""The `network` kind: a layered, fully connected network lowered to scalar nodes."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..catalog import ACTIVATIONS, LAYER_ACTIVATIONS, LOSSES, custom_activation, x
+from ..expr import parse, suggest
+from ..graph import Graph, Layer, Node
+from ..notation import read_notation
+from ..yamlio import Y
+
+MAX_UNITS = 512
+MAX_LAYERS = 32
+
+
+def lower(r, y, notation_y) -> Graph:
+    """Validate a `network:` block and lower it."""
+    nota = read_notation(r, notation_y)
+    m = r.mapping(y, "network", ("input", "layers", "target", "loss"), ("input", "layers"))
+    L0, u0 = nota.first_layer, nota.first_unit
+    nodes: list[Node] = []
+    values: dict[str, sympy.Expr] = {}
+    tex: dict[str, str] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    params: list[str] = []
+    free: list[str] = []
+
+    def leaf(name, role, value=None, t=None, where=None):
+        nodes.append(Node(name, role=role, where=where or r.where(y)))
+        if value is not None:
+            values[name] = value
+        tex[name] = t
+
+    # input a^{L0}
+    inp = m["input"]
+    items = inp.value if isinstance(inp.value, list) else [inp]
+    if not items or len(items) > MAX_UNITS:
+        r.fail(inp, f"input must list 1 to {MAX_UNITS} values")
+    prev: list[str] = []
+    input_values = []
+    for j, item in enumerate(items):
+        p = r.expr(item, "an input value")
+        input_values.append((item, p))
+        for n in p.names:
+            if n not in free:
+                free.append(n)
+    for n in free:
+        leaf(n, "input", None, nota.tex(n))
+    for j, (item, p) in enumerate(input_values):
+        name = f"a{L0}_{j + u0}"
+        leaf(name, "input", p.value, f"a^{{{L0}}}_{{{j + u0}}}", r.where(item))
+        prev.append(name)
+    groups[f"a{L0}"] = tuple(prev)
+
+    layers_y = r.seq(m["layers"], "layers")
+    if not layers_y or len(layers_y) > MAX_LAYERS:
+        r.fail(m["layers"], f"layers must list 1 to {MAX_LAYERS} layers")
+    layers: list[Layer] = []
+    computed: list[Node] = []
+    for i, ly in enumerate(layers_y):
+        num = L0 + 1 + i
+        lm = r.mapping(ly, f"layer {num}", ("weights", "biases", "activation", "units"), ("weights",))
+        weights, units = _weights(r, lm, num, len(prev), u0)
+        wnames = []
+        for j in range(units):
+            row = []
+            for k in range(len(prev)):
+                name = f"w{num}_{j + u0}_{k + u0}"
+                val = weights[j][k] if weights is not None else None
+                leaf(name, "parameter", val, f"{nota.weight}^{{{num}}}_{{{j + u0}{k + u0}}}", r.where(lm["weights"]))
+                row.append(name)
+                params.append(name)
+            wnames.append(tuple(row))
+        groups[f"W{num}"] = tuple(n for row in wnames for n in row)
+        bnames = None
+        if "biases" in lm and lm["biases"].value is not None:
+            bvals = _biases(r, lm["biases"], num, units)
+            bnames = []
+            for j in range(units):
+                name = f"b{num}_{j + u0}"
+                leaf(name, "parameter", bvals[j] if bvals is not None else None, f"b^{{{num}}}_{{{j + u0}}}",
+                     r.where(lm["biases"]))
+                bnames.append(name)
+                params.append(name)
+            bnames = tuple(bnames)
+            groups[f"b{num}"] = bnames
+        act_name, act = _activation(r, lm.get("activation"), num)
+        zs, as_ = [], []
+        for j in range(units):
+            zname, aname = f"z{num}_{j + u0}", f"a{num}_{j + u0}"
+            terms = [sympy.Mul(sympy.Symbol(wnames[j][k]), sympy.Symbol(prev[k]), evaluate=False) for k in range(len(prev))]
+            if bnames:
+                terms.append(sympy.Symbol(bnames[j]))
+            display = sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
+            value = sympy.Add(*[sympy.Symbol(wnames[j][k]) * sympy.Symbol(prev[k]) for k in range(len(prev))]
+                              + ([sympy.Symbol(bnames[j])] if bnames else []))
+            where = r.where(ly)
+            computed.append(Node(zname, value, display, "hidden", where))
+            tex[zname] = f"z^{{{num}}}_{{{j + u0}}}"
+            zs.append(zname)
+        for j in range(units):
+            aname = f"a{num}_{j + u0}"
+            z = sympy.Symbol(zs[j])
+            if act is None:  # softmax
+                den = sympy.Add(*[sympy.exp(sympy.Symbol(zk)) for zk in zs])
+                value = sympy.exp(z) / den
+                with sympy.evaluate(False):
+                    display = sympy.exp(z) / sympy.Add(*[sympy.exp(sympy.Symbol(zk)) for zk in zs])
+            else:
+                value, display = act.apply(z), act.apply(z, evaluate=False)
+            computed.append(Node(aname, value, display, "hidden", r.where(ly)))
+            tex[aname] = f"a^{{{num}}}_{{{j + u0}}}"
+            as_.append(aname)
+        groups[f"z{num}"], groups[f"a{num}"] = tuple(zs), tuple(as_)
+        layers.append(Layer(num, tuple(prev), tuple(zs), tuple(as_), tuple(wnames), bnames, act, act_name))
+        prev = as_
+    out_layer = layers[-1]
+    computed = [Node(n.name, n.expr, n.display, "output" if n.name in out_layer.a else n.role, n.where) for n in computed]
+
+    # target and loss
+    loss_name = nota.loss
+    if "target" not in m:
+        r.fail(y, "network needs a 'target' (y) for the loss; give a number, or a list for several outputs")
+    loss_y = m.get("loss")
+    loss_key = loss_y.value if loss_y is not None and isinstance(loss_y.value, str) else "half_squared"
+    target_vals = _targets(r, m["target"], len(out_layer.a), loss_key, u0)
+    tnames = ["y"] if len(out_layer.a) == 1 else [f"y{j + u0}" for j in range(len(out_layer.a))]
+    for tn, tv in zip(tnames, target_vals):
+        leaf(tn, "target", tv, "y" if tn == "y" else f"y_{{{tn[1:]}}}", r.where(m["target"]))
+    for n in tnames:
+        groups.setdefault("y", tuple(tnames))
+    a_syms = [sympy.Symbol(a) for a in out_layer.a]
+    y_syms = [sympy.Symbol(t) for t in tnames]
+    softmax_ce = False
+    if loss_y is None or loss_key in LOSSES:
+        entry = LOSSES[loss_key]
+        if loss_key == "cross_entropy":
+            if out_layer.activation_name != "softmax" and len(a_syms) > 1:
+                r.fail(loss_y, "cross_entropy needs a softmax output layer (activation: softmax)")
+            softmax_ce = out_layer.activation_name == "softmax"
+            ys = [target_vals[j] for j in range(len(a_syms))]
+            value = entry.build(a_syms, ys)
+            with sympy.evaluate(False):
+                display = entry.build(a_syms, ys)
+        else:
+            value = entry.build(a_syms, y_syms)
+            with sympy.evaluate(False):
+                display = entry.build(a_syms, y_syms)
+    else:
+        if not isinstance(loss_y.value, str):
+            r.fail(loss_y, "loss must be a catalogue name or an expression in a and y")
+        if len(a_syms) == 1:
+            allowed = {"a": a_syms[0], "y": y_syms[0]}
+        else:
+            allowed = {f"a{j + u0}": a_syms[j] for j in range(len(a_syms))}
+            allowed.update({f"y{j + u0}": y_syms[j] for j in range(len(y_syms))})
+        if not any(ch in loss_y.value for ch in "()+-*/^ ") and loss_y.value.isidentifier():
+            r.fail(loss_y, f"unknown loss {loss_y.value!r}; {suggest(loss_y.value, LOSSES)}")
+        p = parse(loss_y.value, r.where(loss_y), set(allowed), "the loss")
+        by_symbol = {sympy.Symbol(k): v for k, v in allowed.items()}
+        value = p.value.xreplace(by_symbol)
+        with sympy.evaluate(False):
+            display = p.display.xreplace(by_symbol)
+    loss = Node(loss_name, value, display, "loss", r.where(loss_y) if loss_y is not None else r.where(y))
+    tex[loss_name] = nota.tex(loss_name)
+    adjoint_tex = {}
+    for layer in layers:
+        for j, zname in enumerate(layer.z):
+            adjoint_tex[zname] = f"\\delta^{{{layer.number}}}_{{{j + u0}}}"
+    for n, t in list(tex.items()):
+        tex[n] = nota.latex.get(n, t)
+    return Graph(
+        kind="network",
+        nodes=tuple(nodes) + tuple(computed) + (loss,),
+        output=loss_name,
+        values=values,
+        parameters=tuple(params),
+        tex=tex,
+        adjoint_tex=adjoint_tex,
+        layers=tuple(layers),
+        inputs=tuple(groups[f"a{L0}"]),
+        targets=tuple(tnames),
+        softmax_cross_entropy=softmax_ce,
+        groups=groups,
+    )
+
+
+def _weights(r, lm, num, n_in, u0):
+    wy = lm["weights"]
+    if isinstance(wy.value, str) and wy.value.isidentifier() and "units" in lm:
+        units = r.integer(lm["units"], f"layer {num} units", 1, MAX_UNITS)
+        return None, units
+    if isinstance(wy.value, str):
+        r.fail(wy, f"layer {num}: symbolic weights need the number of units, as in weights: W{num} with units: 3")
+    rows = r.seq(wy, f"layer {num} weights")
+    if not rows:
+        r.fail(wy, f"layer {num}: weights need at least one row")
+    if len(rows) > MAX_UNITS:
+        r.fail(wy, f"layer {num}: more than {MAX_UNITS} units")
+    if all(not isinstance(row.value, list) for row in rows):
+        # written flat: one row of weights, or (one input) one weight per unit
+        rows = [Y([row], row.line, row.col) for row in rows] if n_in == 1 else [wy]
+    out = []
+    for j, row in enumerate(rows):
+        cells = r.seq(row, f"layer {num} weights row {j + u0}")
+        if len(cells) != n_in:
+            r.fail(row, f"layer {num}: weight row {j + u0} has {len(cells)} entr{'y' if len(cells) == 1 else 'ies'} "
+                        f"but the layer below has {n_in} unit{'s' if n_in != 1 else ''}; give each row {n_in}")
+        out.append([r.expr(c, f"weight in layer {num}").value for c in cells])
+    if "units" in lm and r.integer(lm["units"], f"layer {num} units", 1, MAX_UNITS) != len(out):
+        r.fail(lm["units"], f"layer {num}: units says {lm['units'].value} but the weights have {len(out)} rows")
+    return out, len(out)
+
+
+def _biases(r, by, num, units):
+    if isinstance(by.value, str) and by.value.isidentifier():
+        return None
+    items = by.value if isinstance(by.value, list) else [by]
+    if len(items) != units:
+        r.fail(by, f"layer {num}: {len(items)} bias{'es' if len(items) != 1 else ''} but the layer has {units} "
+                   f"unit{'s' if units != 1 else ''}; give one bias per unit")
+    return [r.expr(b, f"bias in layer {num}").value for b in items]
+
+
+def _activation(r, ay, num):
+    if ay is None:
+        return "identity", ACTIVATIONS["identity"]
+    text = r.text(ay, f"layer {num} activation")
+    if text in ACTIVATIONS:
+        return text, ACTIVATIONS[text]
+    if text in LAYER_ACTIVATIONS:
+        return text, None
+    if text.isidentifier() and text != "x":
+        r.fail(ay, f"unknown activation {text!r}; {suggest(text, list(ACTIVATIONS) + list(LAYER_ACTIVATIONS))}"
+                   " (or write an expression in x, such as x^2)")
+    p = parse(text, r.where(ay), {"x"}, f"layer {num} activation")
+    act = custom_activation(p.value.xreplace({sympy.Symbol("x"): x}))
+    return text, act
+
+
+def _targets(r, ty, n_out, loss_key, u0):
+    if loss_key == "cross_entropy" and n_out > 1 and not isinstance(ty.value, list):
+        k = ty.value
+        if not isinstance(k, sympy.Rational) or not k.is_integer or not u0 <= k < n_out + u0:
+            r.fail(ty, f"target must be a class index from {u0} to {n_out - 1 + u0}, or a one-hot list")
+        return [sympy.S.One if j + u0 == k else sympy.S.Zero for j in range(n_out)]
+    items = ty.value if isinstance(ty.value, list) else [ty]
+    if len(items) != n_out:
+        r.fail(ty, f"target has {len(items)} value{'s' if len(items) != 1 else ''} but the output layer has "
+                   f"{n_out} unit{'s' if n_out != 1 else ''}")
+    return [r.expr(t, "target").value for t in items]

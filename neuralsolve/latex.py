@@ -1,0 +1,340 @@
+"""Printers for the two media, LaTeX and plain text, sharing one notion of layout.
+
+Term order is the author's: Add and Mul print their arguments as stored
+(display forms are built unevaluated). Substituted numbers are placeholders
+(`Value` symbols) so the printer knows to bracket a negative one: 0.5 + (-0.25).
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from . import functions as fn
+from .notation import name_tex
+
+
+class Value(sympy.Symbol):
+    """A number substituted into a rule, printed as the number it stands for."""
+
+
+def is_negative(e, values) -> bool:
+    if isinstance(e, Value):
+        v = values[e]
+        return bool(v.is_number and v.is_comparable and v < 0)
+    if e.is_Number:
+        return bool(e < 0)
+    if e.is_Mul and e.args and e.args[0].is_Number and e.args[0] < 0:
+        return True
+    return False
+
+
+def number_text(v, precision: int, decimals: bool, frac) -> str:
+    """A number for display: exact fraction, terminating decimal, or rounded."""
+    if v.is_Integer:
+        return str(v)
+    if v.is_Rational:
+        q = int(v.q)
+        while q % 2 == 0:
+            q //= 2
+        while q % 5 == 0:
+            q //= 5
+        if decimals and q == 1:
+            s = _decimal(v)
+            if len(s.replace("-", "").replace("0.", "")) <= 12:
+                return s
+        return frac(int(v.p), int(v.q))
+    return rounded(v, precision)
+
+
+def _decimal(v) -> str:
+    digits = 0
+    q = int(v.q)
+    while 10**digits % q:
+        digits += 1
+    s = f"{abs(int(v.p)) * (10**digits // q):0{digits + 1}d}"
+    s = (s[:-digits] + "." + s[-digits:]) if digits else s
+    return ("-" if v < 0 else "") + s
+
+
+def rounded(v, precision: int) -> str:
+    """v to `precision` significant digits, without exponent for everyday sizes."""
+    f = sympy.Float(v.evalf(max(precision + 10, 30)), max(precision + 10, 30))
+    if f == 0:
+        return "0"
+    import mpmath
+
+    with mpmath.workdps(precision + 10):
+        s = mpmath.nstr(mpmath.mpf(f._mpf_), precision, min_fixed=-4, max_fixed=precision + 6, strip_zeros=False)
+    if "e" in s:
+        mant, exp = s.split("e")
+        return f"{mant}e{int(exp)}"
+    return s
+
+
+class _Layout:
+    """Shared layout rules; subclasses supply the media's tokens."""
+
+    _own_settings = {"names": {}, "values": {}, "precision": 4, "decimals": False}
+
+    # tokens
+    def paren(self, s: str) -> str: ...
+    def frac(self, p: str, q: str) -> str: ...
+    def times(self) -> str: ...
+    def juxtapose(self) -> str: ...
+
+    @property
+    def values(self):
+        return self._settings["values"]
+
+    def _print_Value(self, e):
+        return self._number(self.values[e])
+
+    def _number(self, v):
+        if not v.is_number:
+            return self._print(v)
+        return number_text(v, self._settings["precision"], self._settings["decimals"], self._fraction)
+
+    def _print_Add(self, expr, order=None):
+        terms = list(expr.args)
+        vals = self.values
+        if is_negative(terms[0], vals) or terms[0].could_extract_minus_sign():
+            for i, t in enumerate(terms):
+                if not (is_negative(t, vals) or t.could_extract_minus_sign()):
+                    terms.insert(0, terms.pop(i))
+                    break
+        out = self._print(terms[0]) if not terms[0].is_Add else self.paren(self._print(terms[0]))
+        for t in terms[1:]:
+            if isinstance(t, Value) and is_negative(t, vals):
+                out += " + " + self.paren(self._print(t))
+            elif t.is_Number and t < 0:
+                out += " - " + self._print(-t)
+            elif t.is_Mul and t.args[0] == -1 and len(t.args) > 1:
+                rest = t.args[1:]
+                body = sympy.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+                s = self._print(body)
+                out += " - " + (self.paren(s) if body.is_Add or is_negative(body, vals) else s)
+            elif t.is_Mul and t.args[0].is_Number and t.args[0] < 0 and not isinstance(t, Value):
+                body = sympy.Mul(-t.args[0], *t.args[1:], evaluate=False)
+                out += " - " + self._print(body)
+            elif t.is_Add:
+                out += " + " + self.paren(self._print(t))
+            else:
+                out += " + " + self._print(t)
+        return out
+
+    def _print_Mul(self, expr):
+        args = list(expr.args)
+        sign = ""
+        if args[0] == -1 and len(args) > 1:
+            sign, args = "-", args[1:]
+        num, den = [], []
+        for a in args:
+            if a.is_Pow and a.exp.is_Number and a.exp < 0 and not isinstance(a.base, Value):
+                den.append(a.base if a.exp == -1 else sympy.Pow(a.base, -a.exp, evaluate=False))
+            else:
+                num.append(a)
+        top = self._factors(num) if num else "1"
+        if sign and len(num) == 1 and num[0].is_Add and not den:
+            top = self.paren(top)
+        if den:
+            bottom = self._factors(den)
+            return sign + self.divide(top, bottom, num, den)
+        return sign + top
+
+    def _factors(self, factors) -> str:
+        out = ""
+        prev = None
+        for i, f in enumerate(factors):
+            s = self._print(f)
+            if len(factors) > 1 and (f.is_Add or is_negative(f, self.values)):
+                s = self.paren(s)
+            if prev is None:
+                out = s
+            else:
+                numeric = lambda e: e.is_Number or isinstance(e, Value)  # noqa: E731
+                out += self.times() if numeric(f) else self.juxtapose()
+                out += s
+            prev = f
+        return out
+
+    def _print_Pow(self, expr):
+        b, e = expr.base, expr.exp
+        if e == -1:
+            return self.divide("1", self._print(b), [], [b])
+        if e == sympy.S.Half:
+            return self.root(self._print(b))
+        if isinstance(b, sympy.Function) and not isinstance(b, (sympy.Max, sympy.Min, sympy.exp)):
+            return self._function_power(b, self._print(e))
+        s = self._print(b)
+        if b.is_Add or b.is_Mul or b.is_Pow or is_negative(b, self.values) or (b.is_Rational and not b.is_Integer):
+            s = self.paren(s)
+        return self.power(s, self._print(e))
+
+
+class TexPrinter(_Layout, LatexPrinter):
+    """LaTeX in the exam's notation."""
+
+    printmethod = "_latex_ns"
+
+    def __init__(self, settings=None):
+        settings = dict(settings or {})
+        own = {k: settings.pop(k) for k in list(settings) if k in _Layout._own_settings}
+        LatexPrinter.__init__(self, settings)
+        self._settings.update({**_Layout._own_settings, **own})
+
+    def paren(self, s):
+        return rf"\left({s}\right)"
+
+    def _fraction(self, p, q):
+        return rf"-\frac{{{-p}}}{{{q}}}" if p < 0 else rf"\frac{{{p}}}{{{q}}}"
+
+    def times(self):
+        return r" \cdot "
+
+    def juxtapose(self):
+        return " "
+
+    def divide(self, top, bottom, num, den):
+        return rf"\frac{{{top}}}{{{bottom}}}"
+
+    def root(self, s):
+        return rf"\sqrt{{{s}}}"
+
+    def power(self, base, exp):
+        return f"{base}^{{{exp}}}"
+
+    def _print_Symbol(self, expr, style="plain"):
+        names = self._settings["names"]
+        return names.get(expr.name) or name_tex(expr.name)
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
+
+    def _print_Rational(self, expr):
+        return self._number(expr)
+
+    def _print_Float(self, expr):
+        return rounded(expr, self._settings["precision"])
+
+    def _function_power(self, f, exp):
+        return self._fn(f, exp)
+
+    def _fn(self, f, exp=None):
+        arg = ", ".join(self._print(a) for a in f.args)
+        head = {
+            fn.sigmoid: r"\sigma", fn.relu: r"\operatorname{relu}", fn.relu_prime: r"\operatorname{relu}'",
+            fn.step: r"\operatorname{step}", fn.step_prime: r"\operatorname{step}'",
+            fn.softplus: r"\operatorname{softplus}", fn.swish: r"\operatorname{swish}",
+            sympy.tanh: r"\tanh", sympy.cosh: r"\cosh", sympy.sinh: r"\sinh", sympy.log: r"\log",
+            sympy.sin: r"\sin", sympy.cos: r"\cos", sympy.Max: r"\max", sympy.Min: r"\min",
+        }.get(type(f))
+        if head is None:
+            return LatexPrinter._print_Function(self, f, exp=exp)
+        if exp is not None:
+            return rf"{head}^{{{exp}}}\left({arg}\right)"
+        return rf"{head}\left({arg}\right)"
+
+    def _print_Function(self, expr, exp=None):
+        return self._fn(expr, exp)
+
+    _print_sigmoid = _print_relu = _print_relu_prime = _print_step = _print_step_prime = _print_Function
+    _print_softplus = _print_swish = _print_tanh = _print_cosh = _print_sinh = _print_Function
+    _print_sin = _print_cos = _print_Max = _print_Min = _print_Function
+
+    def _print_log(self, expr, exp=None):
+        return self._fn(expr, exp)
+
+    def _print_exp(self, expr, exp=None):
+        s = rf"e^{{{self._print(expr.args[0])}}}"
+        return rf"\left({s}\right)^{{{exp}}}" if exp else s
+
+    def _print_Abs(self, expr, exp=None):
+        s = rf"\left|{self._print(expr.args[0])}\right|"
+        return f"{s}^{{{exp}}}" if exp else s
+
+
+class TextPrinter(_Layout, StrPrinter):
+    """Plain text for the terminal."""
+
+    def __init__(self, settings=None):
+        settings = dict(settings or {})
+        own = {k: settings.pop(k) for k in list(settings) if k in _Layout._own_settings}
+        StrPrinter.__init__(self, settings)
+        self._settings.update({**_Layout._own_settings, **own})
+
+    def paren(self, s):
+        return f"({s})"
+
+    def _fraction(self, p, q):
+        return f"{p}/{q}"
+
+    def times(self):
+        return "·"
+
+    def juxtapose(self):
+        return "·"
+
+    def divide(self, top, bottom, num, den):
+        t = top if len(num) <= 1 and not (num and num[0].is_Add) else f"({top})"
+        b = bottom if len(den) == 1 and not (den[0].is_Add or den[0].is_Mul) else f"({bottom})"
+        return f"{t}/{b}"
+
+    def root(self, s):
+        return f"sqrt({s})"
+
+    def power(self, base, exp):
+        return f"{base}^{exp}" if len(exp) == 1 or exp.isdigit() else f"{base}^({exp})"
+
+    def _print_Symbol(self, expr):
+        names = self._settings["names"]
+        return names.get(expr.name, expr.name)
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
+
+    def _print_Rational(self, expr):
+        return self._number(expr)
+
+    def _print_Float(self, expr):
+        return rounded(expr, self._settings["precision"])
+
+    def _function_power(self, f, exp):
+        return f"{self._print(f)}^{exp}"
+
+    def _print_Function(self, expr):
+        name = {fn.relu_prime: "relu'", fn.step_prime: "step'", sympy.Max: "max", sympy.Min: "min"}.get(
+            type(expr), type(expr).__name__)
+        return f"{name}({', '.join(self._print(a) for a in expr.args)})"
+
+    _print_Max = _print_Min = _print_Function
+
+    def _print_exp(self, expr):
+        return f"exp({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+
+def tex(expr, **settings) -> str:
+    """LaTeX of a SymPy expression in author order."""
+    return TexPrinter(settings).doprint(expr)
+
+
+def text(expr, **settings) -> str:
+    """Plain text of a SymPy expression in author order."""
+    return TextPrinter(settings).doprint(expr)
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+def tex_escape(s: str) -> str:
+    """Author prose made safe for LaTeX: every special character printed literally."""
+    out = "".join(_TEX_SPECIAL.get(ch, ch) for ch in s)
+    return (out.replace("≥", r"$\geq$").replace("≤", r"$\leq$").replace("η", r"$\eta$").replace("×", r"$\times$")
+            .replace("δ", r"$\delta$").replace("∂", r"$\partial$").replace("·", r"$\cdot$").replace("ᵀ", r"$^\top$"))

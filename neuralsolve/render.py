@@ -1,0 +1,94 @@
+"""template: a Solution laid out by Jinja as LaTeX, Markdown, terminal text or JSON."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+
+import jinja2
+
+from .latex import tex_escape
+from .view import Solution
+
+FORMATS = ("latex", "markdown", "json", "terminal")
+
+
+def _loader() -> jinja2.BaseLoader:
+    return jinja2.FunctionLoader(lambda name: resources.files("neuralsolve.templates").joinpath(name).read_text("utf-8"))
+
+
+@lru_cache(maxsize=None)
+def _tex_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=_loader(),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, autoescape=False,
+    )
+    env.filters["escape_tex"] = tex_escape
+    return env
+
+
+@lru_cache(maxsize=None)
+def _text_env() -> jinja2.Environment:
+    from rich.markup import escape
+
+    env = jinja2.Environment(
+        loader=_loader(), undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, autoescape=False,
+    )
+    env.filters["escape_rich"] = escape
+    env.filters["escape_md"] = _escape_md
+    return env
+
+
+def _escape_md(s: str) -> str:
+    out = []
+    for ch in s:
+        out.append("\\" + ch if ch in "\\`*_[]<>#|$~" else ch)
+    return "".join(out)
+
+
+def latex(solutions: list[Solution], fragment: bool = False) -> str:
+    """A standalone LaTeX document (or, with fragment, a body to \\input)."""
+    return _tex_env().get_template("solution.tex.j2").render(solutions=solutions, fragment=fragment)
+
+
+def markdown(solutions: list[Solution]) -> str:
+    """Markdown with $...$ and $$...$$ math, as GitHub and Jupyter display it."""
+    return _text_env().get_template("solution.md.j2").render(solutions=solutions)
+
+
+def terminal(solution: Solution) -> str:
+    """rich markup for the terminal."""
+    return _text_env().get_template("solution.rich.j2").render(s=solution)
+
+
+def answers_json(solution: Solution) -> str:
+    """The JSON answers contract (FORMAT section 4)."""
+    parts = []
+    for p in solution.parts:
+        parts.append({
+            "label": p.label,
+            "marks": p.marks,
+            "question": p.question,
+            "answer": p.answer,
+            "steps": [
+                {
+                    "quantity": st.quantity,
+                    "prose": st.prose,
+                    "latex": [e.lhs_tex + " " + " ".join(("=" if f.rel == "=" else r"\approx") + " " + f.tex for f in e.forms)
+                              for e in st.equations],
+                    "text": [e.lhs_text + " " + " ".join(("=" if f.rel == "=" else "≈") + " " + f.text for f in e.forms)
+                             for e in st.equations],
+                }
+                for st in p.steps
+            ],
+        })
+    doc = {"title": solution.title, "answers": solution.answers, "parts": parts}
+    if solution.notes:
+        doc["notes"] = list(solution.notes)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,236 @@
+"""trace: forward values in order, then the reverse pass, each step a record.
+
+Values are exact while the arithmetic stays exact. A value that becomes
+transcendental is kept as its short exact form when it has one, and is
+otherwise carried as a 50-digit float; nothing is rounded until it is shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .errors import ProblemError
+from .functions import UndefinedStep, textbook
+from .graph import Graph
+
+DIGITS = 50  # carried precision, in significant digits
+MAX_BITS = 20_000  # an exact value larger than this is a runaway problem
+_EXACT_NODES = 10  # a transcendental value this small stays exact (tanh(1), log(2), ...)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A forward quantity: name = rule = rule with values = value."""
+
+    name: str
+    value: sympy.Expr  # a number, or (symbolic) an expression in leaf and node names
+
+
+@dataclass(frozen=True)
+class Term:
+    """One path's contribution to an adjoint: dL/dchild * dchild/dnode."""
+
+    child: str
+    partial: sympy.Expr  # dchild/dnode in symbols
+    partial_value: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Adjoint:
+    """dL/dnode as the sum over the node's children."""
+
+    name: str
+    terms: tuple[Term, ...]
+    value: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Forward values of every node, and the adjoints the asked gradients need."""
+
+    graph: Graph
+    env: dict[sympy.Symbol, sympy.Expr]  # node symbol -> its number, or itself when symbolic
+    forward: dict[str, Forward]
+    adjoints: dict[str, Adjoint]
+    conventions: tuple[str, ...]
+
+    def value(self, name: str) -> sympy.Expr:
+        return self.forward[name].value
+
+    def symbolic(self, name: str) -> bool:
+        return not _is_numeric(self.forward[name].value)
+
+
+def _is_numeric(v) -> bool:
+    return not v.free_symbols
+
+
+class Evaluator:
+    """Evaluates SymPy expressions over an environment of known values."""
+
+    def __init__(self, env, approximations=()):
+        self.env = env
+        self.approx = {k: v for k, v in approximations}
+        self.kinks: list[str] = []
+
+    def __call__(self, expr):
+        if expr.is_Symbol:
+            return self.env.get(expr, expr)
+        if expr.is_Number or not expr.args:
+            return expr
+        if expr in self.approx:
+            return self.approx[expr]
+        args = [self(a) for a in expr.args]
+        if expr.is_Add:
+            out = sympy.Add(*args)
+        elif expr.is_Mul:
+            out = sympy.Mul(*args)
+        elif expr.is_Pow:
+            if args[0] == 0 and args[1].is_number and args[1].is_negative:
+                raise UndefinedStep("division by zero")
+            out = sympy.Pow(*args)
+        else:
+            call = expr.func(*args, evaluate=False)
+            if call in self.approx:
+                return self.approx[call]
+            if isinstance(expr, sympy.log) and args[0] == 0:
+                raise UndefinedStep("log of 0")
+            if isinstance(expr, sympy.log) and args[0].is_number and args[0].is_negative:
+                raise UndefinedStep(f"log of the negative number {args[0]}")
+            if type(expr).__name__ in ("relu", "relu_prime", "step") and args[0] == 0:
+                self.kinks.append(type(expr).__name__)
+            out = expr.func(*args)
+        return settle(out)
+
+
+def settle(v):
+    """Keep a value exact if it is rational or short; otherwise a DIGITS-digit float."""
+    if v.is_Rational:
+        if v.p.bit_length() > MAX_BITS or v.q.bit_length() > MAX_BITS:
+            raise UndefinedStep(f"a value has more than {MAX_BITS * 3 // 10} digits (the numbers grow without bound)")
+        return v
+    if v.is_Float:
+        if not v.is_finite:
+            raise UndefinedStep("the value is infinite")
+        return v
+    if v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise UndefinedStep("division by zero" if v.has(sympy.zoo) else "the value is undefined")
+    if v.free_symbols:
+        return v
+    if _size(v) <= _EXACT_NODES:
+        return v
+    f = v.evalf(DIGITS)
+    if not f.is_Float:
+        if f.is_real is False:
+            raise UndefinedStep(f"the value {f} is not a real number")
+        f = sympy.Float(f, DIGITS)
+    return f
+
+
+def _size(e, limit=_EXACT_NODES + 1) -> int:
+    n = 0
+    stack = [e]
+    while stack and n < limit:
+        x = stack.pop()
+        n += 1
+        stack.extend(x.args)
+    return n
+
+
+def partial(expr, sym):
+    """d expr / d sym, fast for the sums of products networks are made of."""
+    if expr == sym:
+        return sympy.S.One
+    if expr.is_Add:
+        return sympy.Add(*[partial(t, sym) for t in expr.args if t.has(sym)])
+    if expr.is_Mul:
+        having = [f for f in expr.args if f.has(sym)]
+        if len(having) == 1 and having[0] == sym:
+            return sympy.Mul(*[f for f in expr.args if f is not having[0]])
+    return textbook(sympy.diff(expr, sym))
+
+
+def forward_pass(graph: Graph, approximations=(), overrides=None) -> tuple[dict, dict, tuple[str, ...]]:
+    """Every node's value, in order."""
+    env: dict[sympy.Symbol, sympy.Expr] = {}
+    values = dict(graph.values)
+    if overrides:
+        values.update(overrides)
+    ev = Evaluator(env, approximations)
+    forward: dict[str, Forward] = {}
+    conventions: list[str] = []
+    for node in graph.nodes:
+        sym = node.symbol
+        if node.is_leaf:
+            v = values.get(node.name, sym)
+            v = ev(v) if v is not sym else v
+        else:
+            try:
+                v = ev(node.expr)
+            except UndefinedStep as exc:
+                raise _located(node, f"computing {node.name}: {exc}") from None
+        forward[node.name] = Forward(node.name, v)
+        env[sym] = v if _is_numeric(v) else sym
+        if ev.kinks:
+            conventions.extend(k for k in ev.kinks if k not in conventions)
+            ev.kinks.clear()
+    return env, forward, tuple(conventions)
+
+
+def _located(node, message) -> ProblemError:
+    w = node.where
+    return ProblemError(message, w.file, w.line, w.col)
+
+
+def needed(graph: Graph, targets) -> list[str]:
+    """Nodes on a path from a target to the output, in reverse evaluation order."""
+    kids = graph.children()
+    reaches: set[str] = {graph.output}
+    for node in reversed(graph.nodes):
+        if any(c in reaches for c in kids[node.name]):
+            reaches.add(node.name)
+    below: set[str] = set()
+    for node in graph.nodes:
+        if node.name in targets:
+            below.add(node.name)
+        elif node.expr is not None and any(s.name in below for s in node.expr.free_symbols):
+            below.add(node.name)
+    return [n.name for n in reversed(graph.nodes) if n.name in reaches and n.name in below]
+
+
+def backward_pass(graph: Graph, env, targets, approximations=()) -> dict[str, Adjoint]:
+    """Adjoints of every node between the targets and the output, each once."""
+    kids = graph.children()
+    ev = Evaluator(env, approximations)
+    adj: dict[str, Adjoint] = {}
+    for name in needed(graph, targets):
+        if name == graph.output:
+            adj[name] = Adjoint(name, (), sympy.S.One)
+            continue
+        node_sym = sympy.Symbol(name)
+        terms = []
+        total = sympy.S.Zero
+        for child in kids[name]:
+            if child not in adj:
+                continue
+            d = partial(graph.node(child).expr, node_sym)
+            try:
+                dv = ev(d)
+            except UndefinedStep as exc:
+                raise _located(graph.node(child), f"differentiating {child} with respect to {name}: {exc}") from None
+            terms.append(Term(child, d, dv))
+            total = total + adj[child].value * dv
+        try:
+            adj[name] = Adjoint(name, tuple(terms), settle(sympy.expand(total) if _is_numeric(total) else total))
+        except UndefinedStep as exc:
+            raise _located(graph.node(name), f"the gradient for {name}: {exc}") from None
+    return adj
+
+
+def trace(graph: Graph, targets, approximations=(), overrides=None) -> Trace:
+    """Forward pass, then the reverse pass pruned to `targets`."""
+    env, forward, conventions = forward_pass(graph, approximations, overrides)
+    adjoints = backward_pass(graph, env, tuple(targets), approximations) if targets else {}
+    return Trace(graph, env, forward, adjoints, conventions)

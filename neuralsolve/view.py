@@ -1,0 +1,704 @@
+"""view: a Trace becomes a Solution made only of strings.
+
+Every decision about what a reader sees is made here: which steps each part
+shows, in what order, which forms of an equation to keep, how numbers look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from .functions import standard
+from .graph import Graph
+from .latex import TexPrinter, TextPrinter, Value, number_text, tex_escape
+from .spec import Ask, Part, Problem
+from .trace import Trace, trace
+
+SYMBOLIC_VALUE_LIMIT = 90  # characters: a longer symbolic value is left as the rule above it
+
+
+@dataclass(frozen=True)
+class Form:
+    """One side of an equation chain: `= ...` or `≈ ...`."""
+
+    rel: str  # "=" or "approx"
+    tex: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Equation:
+    """lhs = form = form ..."""
+
+    lhs_tex: str
+    lhs_text: str
+    forms: tuple[Form, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step computes, an optional prose line (text and LaTeX), and its equations."""
+
+    quantity: str
+    prose: str
+    equations: tuple[Equation, ...]
+    prose_tex: str = ""
+
+    def __post_init__(self):
+        if self.prose and not self.prose_tex:
+            object.__setattr__(self, "prose_tex", tex_escape(self.prose))
+
+
+@dataclass(frozen=True)
+class PartView:
+    label: str | None
+    marks: str | None
+    question: str | None
+    answer: str | None
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The rendered-ready answer: strings only, plus the JSON answers."""
+
+    title: str
+    parts: tuple[PartView, ...]
+    answers: dict[str, str]
+    notes: tuple[str, ...]
+    total_marks: str | None
+
+
+def answer_string(v: sympy.Expr) -> str:
+    """A value as a string sympy.sympify reads: exact, or 30 significant digits."""
+    if v.is_Rational:
+        return str(v)
+    if v.is_Float:
+        return str(sympy.Float(v, 30))
+    return sympy.sstr(standard(v))
+
+
+def marks_text(m) -> str | None:
+    if m is None:
+        return None
+    return str(m) if m.is_Integer else str(sympy.Float(m, 6)).rstrip("0")
+
+
+class Writer:
+    """Prints expressions of one problem in both media, with its notation and precision."""
+
+    def __init__(self, problem: Problem, precision: int):
+        self.problem = problem
+        g = problem.graph
+        self.graph = g
+        self.precision = precision
+        self.names = dict(g.tex)
+        self.text_names: dict[str, str] = {}
+        loss = g.output
+        for n in g.nodes:
+            key = f"d{loss}/d{n.name}"
+            self.names[key] = g.adjoint_tex.get(n.name) or rf"\frac{{\partial {self.names[loss]}}}{{\partial {self.names[n.name]}}}"
+            self.text_names[key] = f"∂{loss}/∂{n.name}"
+        self._values: dict[Value, sympy.Expr] = {}
+
+    def adjoint(self, name: str) -> sympy.Symbol:
+        return sympy.Symbol(f"d{self.graph.output}/d{name}")
+
+    def partial_symbol(self, of: str, wrt: str) -> sympy.Symbol:
+        key = f"∂{of}/∂{wrt}"
+        self.names[key] = rf"\frac{{\partial {self.names[of]}}}{{\partial {self.names[wrt]}}}"
+        self.text_names[key] = key
+        return sympy.Symbol(key)
+
+    def value(self, v: sympy.Expr) -> Value:
+        """A placeholder that prints as v."""
+        ph = Value(f"#{len(self._values)}")
+        self._values[ph] = v
+        return ph
+
+    def tex(self, e) -> str:
+        return TexPrinter({"names": self.names, "values": self._values, "precision": self.precision,
+                           "decimals": self.problem.decimals}).doprint(e)
+
+    def text(self, e) -> str:
+        return TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
+                            "decimals": self.problem.decimals}).doprint(e)
+
+    def number(self, v, media="tex") -> str:
+        if media == "tex":
+            frac = lambda p, q: (rf"-\frac{{{-p}}}{{{q}}}" if p < 0 else rf"\frac{{{p}}}{{{q}}}")  # noqa: E731
+        else:
+            frac = lambda p, q: f"{p}/{q}"  # noqa: E731
+        return number_text(v, self.precision, self.problem.decimals, frac)
+
+    def form(self, e, rel="=") -> Form:
+        return Form(rel, self.tex(e), self.text(e))
+
+    def result_forms(self, v) -> list[Form]:
+        """How a value ends a chain: exact, exact ≈ decimal, or ≈ decimal."""
+        if v.free_symbols:
+            return [self.form(v)]
+        if v.is_Rational:
+            return [Form("=", self.number(v), self.number(v, "text"))]
+        approx = Form("approx", self.number(v), self.number(v, "text"))
+        if v.is_Float:
+            return [approx]
+        return [self.form(v), approx]
+
+    def substitute(self, display, env) -> sympy.Expr:
+        """The rule with every known number in place of its name (display order kept)."""
+        mapping = {}
+        for s in display.free_symbols:
+            v = env.get(s, s)
+            if v is not s and not v.free_symbols:
+                mapping[s] = self.value(v)
+        with sympy.evaluate(False):
+            return display.xreplace(mapping)
+
+    def chain(self, lhs, rule, substituted, value, lhs_text=None) -> Equation:
+        """lhs = rule = substituted = value, dropping forms that repeat the one before."""
+        forms: list[Form] = []
+        for e in (rule, substituted):
+            if e is None:
+                continue
+            f = self.form(e)
+            if not forms or f.tex != forms[-1].tex:
+                forms.append(f)
+        if value is not None:
+            for f in self.result_forms(value):
+                if not forms or f.tex != forms[-1].tex:
+                    forms.append(f)
+        lt = self.tex(lhs) if not isinstance(lhs, str) else lhs
+        tt = self.text(lhs) if not isinstance(lhs, str) else (lhs_text or lhs)
+        return Equation(lt, tt, tuple(forms))
+
+
+def _matrix_tex(rows: list[list[str]]) -> str:
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{pmatrix}"
+
+
+def _matrix_text(rows: list[list[str]]) -> str:
+    if all(len(r) == 1 for r in rows):
+        return "(" + ", ".join(r[0] for r in rows) + ")ᵀ" if len(rows) > 1 else rows[0][0]
+    if len(rows) == 1:
+        return "(" + ", ".join(rows[0]) + ")"
+    return "[" + "; ".join(", ".join(r) for r in rows) + "]"
+
+
+class _Solver:
+    """Builds the parts of one problem, remembering what earlier parts showed."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.graph = problem.graph
+        self.shown: set[str] = set()
+        self.answers: dict[str, str] = {}
+        targets = self._all_targets()
+        self.trace = trace(self.graph, targets, problem.approximations)
+        self.notes: list[str] = []
+
+    # -- targets -------------------------------------------------------
+    def _gradient_targets(self, ask: Ask) -> tuple[str, ...]:
+        g = self.graph
+        if ask.what == "update":
+            names = list(g.parameters)
+            if ask.only:
+                names = [n for n in names if (n.startswith("w") and "weights" in ask.only)
+                         or (n.startswith("b") and "biases" in ask.only)] if g.kind == "network" else names
+            return tuple(names)
+        return ask.targets if ask.targets is not None else g.parameters
+
+    def _all_targets(self) -> list[str]:
+        out: list[str] = []
+        for part in self.problem.parts:
+            for ask in part.asks:
+                if ask.what in ("gradients", "update"):
+                    for n in self._gradient_targets(ask):
+                        if n not in out:
+                            out.append(n)
+        if self.graph.kind == "network":  # deltas are shown a whole layer at a time
+            for layer in self.graph.layers:
+                members = set(layer.z) | set(layer.a) | {w for row in layer.weights for w in row} | set(layer.biases or ())
+                if any(n in members for n in out):
+                    out.extend(z for z in layer.z if z not in out)
+        return out
+
+    # -- parts ---------------------------------------------------------
+    def part(self, part: Part) -> PartView:
+        w = Writer(self.problem, part.precision)
+        steps: list[Step] = []
+        for ask in part.asks:
+            steps.extend(self.ask(w, ask))
+        return PartView(part.label, marks_text(part.marks), part.question, part.answer, tuple(steps))
+
+    def ask(self, w: Writer, ask: Ask) -> list[Step]:
+        if ask.what == "parameter_count":
+            return [self.parameter_count(w)]
+        if ask.what == "forward" and ask.at:
+            return self.forward_at(w, ask)
+        if ask.what == "forward":
+            return self.forward(w)
+        if ask.what == "loss":
+            return self.forward(w, quiet=True) + self.loss(w)
+        steps = []
+        if not self.shown & {"forward"}:
+            steps += self.forward(w, prose="The forward pass gives the values the gradients use.")
+            steps += self.loss(w)
+        steps += self.backward(w, self._gradient_targets(ask))
+        if ask.what == "update":
+            steps += self.update(w, ask)
+        return steps
+
+    # -- forward -------------------------------------------------------
+    def forward(self, w: Writer, prose: str = "", quiet: bool = False, tr: Trace | None = None,
+                suffix: str = "") -> list[Step]:
+        tr = tr or self.trace
+        if "forward" in self.shown and not suffix:
+            return []
+        if quiet:
+            return []
+        self.shown.add("forward") if not suffix else None
+        g = self.graph
+        steps: list[Step] = []
+        if g.kind == "network":
+            for layer in g.layers:
+                steps.extend(self._layer_forward(w, layer, tr, suffix))
+        else:
+            for node in g.nodes:
+                if node.is_leaf or node.name == g.output:
+                    continue
+                v = tr.value(node.name)
+                sub = w.substitute(node.display, tr.env)
+                steps.append(Step(node.name, "", (w.chain(node.symbol, node.display, sub, v),)))
+                self.answers[node.name + suffix] = answer_string(v)
+        if steps and prose:
+            steps[0] = Step(steps[0].quantity, prose, steps[0].equations)
+        return steps
+
+    def _layer_forward(self, w: Writer, layer, tr: Trace, suffix: str) -> list[Step]:
+        g = self.graph
+        n = layer.number
+        for name in layer.z + layer.a:
+            self.answers[name + suffix] = answer_string(tr.value(name))
+        if len(layer.z) == 1 and len(layer.inputs) == 1:
+            eqs = []
+            for name in (layer.z[0], layer.a[0]):
+                node = g.node(name)
+                eqs.append(w.chain(node.symbol, node.display, w.substitute(node.display, tr.env), tr.value(name)))
+            return [Step(f"z{n}", "", tuple(eqs))]
+        vec = lambda names: [[w.tex(w.substitute(sympy.Symbol(x), tr.env))] for x in names]  # noqa: E731
+        vec_t = lambda names: [[w.text(w.substitute(sympy.Symbol(x), tr.env))] for x in names]  # noqa: E731
+        Wm = [[w.tex(w.substitute(sympy.Symbol(x), tr.env)) for x in row] for row in layer.weights]
+        Wt = [[w.text(w.substitute(sympy.Symbol(x), tr.env)) for x in row] for row in layer.weights]
+        prev = n - 1
+        single = len(layer.z) == 1
+        z_lhs = (g.tex[layer.z[0]], layer.z[0]) if single else (rf"\mathbf{{z}}^{{{n}}}", f"z{n}")
+        rule_tex = rf"\mathbf{{W}}^{{{n}}} \mathbf{{a}}^{{{prev}}}" + (rf" + \mathbf{{b}}^{{{n}}}" if layer.biases else "")
+        rule_text = f"W{n}·a{prev}" + (f" + b{n}" if layer.biases else "")
+        sub_tex = _matrix_tex(Wm) + " " + _matrix_tex(vec(layer.inputs))
+        sub_text = _matrix_text(Wt) + " " + _matrix_text(vec_t(layer.inputs))
+        if layer.biases:
+            bt = _matrix_tex(vec(layer.biases))
+            btx = _matrix_text(vec_t(layer.biases))
+            neg_scalar = single and not tr.symbolic(layer.biases[0]) and tr.value(layer.biases[0]) < 0
+            sub_tex += (" + " + (r"\left(" + bt + r"\right)" if neg_scalar else bt))
+            sub_text += " + " + (f"({btx})" if neg_scalar else btx)
+        z_vals = [tr.value(z) for z in layer.z]
+        z_forms = [Form("=", rule_tex, rule_text), Form("=", sub_tex, sub_text)]
+        z_forms += self._vector_result(w, z_vals)
+        eqs = [Equation(z_lhs[0], z_lhs[1], tuple(z_forms))]
+        # activation
+        a_lhs = (g.tex[layer.a[0]], layer.a[0]) if single else (rf"\mathbf{{a}}^{{{n}}}", f"a{n}")
+        if layer.activation is None:
+            a_rule = (rf"\operatorname{{softmax}}\left(\mathbf{{z}}^{{{n}}}\right)", f"softmax(z{n})")
+        elif single:
+            a_rule = (rf"{layer.activation.tex}\left({g.tex[layer.z[0]]}\right)", f"{layer.activation.text}({layer.z[0]})")
+        else:
+            a_rule = (rf"{layer.activation.tex}\left(\mathbf{{z}}^{{{n}}}\right)", f"{layer.activation.text}(z{n})")
+        a_forms = [Form("=", *a_rule)]
+        subs = [w.substitute(g.node(a).display, tr.env) for a in layer.a]
+        a_forms.append(Form("=", _matrix_tex([[w.tex(s)] for s in subs]), _matrix_text([[w.text(s)] for s in subs])))
+        a_forms += self._vector_result(w, [tr.value(a) for a in layer.a])
+        eqs.append(Equation(a_lhs[0], a_lhs[1], tuple(_dedupe(a_forms))))
+        return [Step(f"z{n}", "", tuple(eqs))]
+
+    def _vector_result(self, w: Writer, vals) -> list[Form]:
+        if len(vals) == 1:
+            return w.result_forms(vals[0])
+        symbolic = any(v.free_symbols for v in vals)
+        exact = all(v.is_Rational for v in vals) or symbolic
+        cells = [[w.tex(v) if symbolic else w.number(v)] for v in vals]
+        cells_t = [[w.text(v) if symbolic else w.number(v, "text")] for v in vals]
+        return [Form("=" if exact else "approx", _matrix_tex(cells), _matrix_text(cells_t))]
+
+    def forward_at(self, w: Writer, ask: Ask) -> list[Step]:
+        steps: list[Step] = []
+        count = len(ask.at[0][1])
+        for i in range(count):
+            overrides = {name: vals[i] for name, vals in ask.at}
+            tr = trace(self.graph, (), self.problem.approximations, overrides)
+            label = ", ".join(f"{name} = {w.number(vals[i], 'text')}" for name, vals in ask.at)
+            suffix = "@" + ",".join(f"{name}={vals[i]}" for name, vals in ask.at)
+            block = self.forward(w, prose=f"For {label}:", tr=tr, suffix=suffix)
+            steps.extend(block)
+        self.shown.add("forward_at")
+        return steps
+
+    def loss(self, w: Writer) -> list[Step]:
+        if "loss" in self.shown:
+            return []
+        self.shown.add("loss")
+        g = self.graph
+        node = g.node(g.output)
+        v = self.trace.value(g.output)
+        self.answers[g.output] = answer_string(v)
+        sub = w.substitute(node.display, self.trace.env)
+        return [Step(g.output, "The loss:", (w.chain(node.symbol, node.display, sub, v),))]
+
+    # -- parameters ----------------------------------------------------
+    def parameter_count(self, w: Writer) -> Step:
+        g = self.graph
+        if g.kind == "network":
+            sizes, names, names_t = [], [], []
+            for layer in g.layers:
+                rows, cols = len(layer.weights), len(layer.inputs)
+                sizes.append(rows * cols)
+                names.append(rf"$\mathbf{{W}}^{{{layer.number}}}$ (${rows} \times {cols}$)")
+                names_t.append(f"W{layer.number} ({rows}×{cols})")
+                if layer.biases:
+                    sizes.append(rows)
+                    names.append(rf"$\mathbf{{b}}^{{{layer.number}}}$ (${rows}$)")
+                    names_t.append(f"b{layer.number} ({rows})")
+            lead = "The trainable parameters are the entries of the weight matrices and bias vectors: "
+            prose, prose_tex = lead + ", ".join(names_t) + ".", lead + ", ".join(names) + "."
+        else:
+            sizes = [1 for _ in g.parameters]
+            lead = "The trainable parameters are "
+            prose = lead + ", ".join(g.parameters) + "."
+            prose_tex = lead + ", ".join(f"${g.tex[p]}$" for p in g.parameters) + "."
+        total = sum(sizes)
+        self.answers["parameter_count"] = str(total)
+        sum_tex = " + ".join(str(s) for s in sizes)
+        forms = (Form("=", str(total), str(total)),) if len(sizes) > 1 else ()
+        eq = Equation(sum_tex if len(sizes) > 1 else str(total), sum_tex if len(sizes) > 1 else str(total), forms)
+        return Step("parameter_count", prose, (eq,), prose_tex)
+
+    # -- backward ------------------------------------------------------
+    def backward(self, w: Writer, targets) -> list[Step]:
+        g = self.graph
+        tr = self.trace
+        steps: list[Step] = []
+        for node in g.nodes:
+            if node.name in tr.adjoints and node.name != g.output:
+                self.answers[f"d{g.output}/d{node.name}"] = answer_string(tr.adjoints[node.name].value)
+        if g.kind == "network" and all(layer.activation is not None for layer in g.layers[:-1]):
+            steps += self._network_backward(w, targets)
+        else:
+            steps += self._graph_backward(w, targets)
+        return steps
+
+    def _graph_backward(self, w: Writer, targets) -> list[Step]:
+        g = self.graph
+        tr = self.trace
+        steps = []
+        order = [n for n in tr.adjoints if n != g.output and not g.node(n).is_leaf]
+        order += [n.name for n in g.nodes if n.is_leaf and n.name in tr.adjoints]
+        for name in order:
+            key = f"adjoint:{name}"
+            if key in self.shown:
+                continue
+            self.shown.add(key)
+            steps.append(Step(f"d{g.output}/d{name}", "", (self._adjoint_equation(w, name),)))
+        return steps
+
+    def _adjoint_equation(self, w: Writer, name: str) -> Equation:
+        g, tr = self.graph, self.trace
+        adj = tr.adjoints[name]
+        lhs = w.adjoint(name)
+        direct = len(adj.terms) == 1 and adj.terms[0].child == g.output
+        chain = rule = sub = None
+        with sympy.evaluate(False):
+            if direct:
+                rule = adj.terms[0].partial
+                sub = w.substitute(rule, tr.env)
+            else:
+                chain = sympy.Add(*[sympy.Mul(w.adjoint(t.child), w.partial_symbol(t.child, name))
+                                    for t in adj.terms]) if len(adj.terms) > 1 else \
+                    sympy.Mul(w.adjoint(adj.terms[0].child), w.partial_symbol(adj.terms[0].child, name))
+                parts = [sympy.Mul(w.adjoint(t.child), t.partial) if t.partial != 1 else w.adjoint(t.child)
+                         for t in adj.terms]
+                rule = sympy.Add(*parts) if len(parts) > 1 else parts[0]
+                subs = []
+                for t in adj.terms:
+                    av = tr.adjoints[t.child].value
+                    a_ph = w.value(av) if not av.free_symbols else av
+                    subs.append(sympy.Mul(a_ph, w.substitute(t.partial, tr.env)) if t.partial != 1 else a_ph)
+                sub = sympy.Add(*subs) if len(subs) > 1 else subs[0]
+        value = adj.value
+        if value.free_symbols and len(w.text(value)) > SYMBOLIC_VALUE_LIMIT:
+            value = None
+        forms_src = [chain, rule, sub] if not value or not value.free_symbols or len(w.text(sub)) <= SYMBOLIC_VALUE_LIMIT \
+            else [chain, rule]
+        eq = w.chain(lhs, forms_src[0] if forms_src[0] is not None else forms_src[1],
+                     None, None)
+        forms = list(eq.forms)
+        for e in forms_src[1:]:
+            if e is None:
+                continue
+            f = w.form(e)
+            if f.tex != forms[-1].tex:
+                forms.append(f)
+        if value is not None:
+            for f in w.result_forms(value):
+                if f.tex != forms[-1].tex:
+                    forms.append(f)
+        return Equation(eq.lhs_tex, eq.lhs_text, tuple(forms))
+
+    def _network_backward(self, w: Writer, targets) -> list[Step]:
+        g, tr = self.graph, self.trace
+        steps: list[Step] = []
+        layers = [layer for layer in g.layers if all(z in tr.adjoints for z in layer.z)]
+        if not layers:
+            return self._graph_backward(w, targets)
+        acts = []
+        for layer in layers:
+            act = layer.activation
+            if act is not None and act.derivative != 1 and (act.name, layer.activation_name) not in acts and \
+                    not (layer is g.layers[-1] and g.softmax_cross_entropy):
+                acts.append((act.name, layer.activation_name))
+                x = sympy.Symbol("x")
+                key = f"derivative:{layer.activation_name}"
+                if key not in self.shown:
+                    self.shown.add(key)
+                    lhs = rf"{act.tex}'\left(x\right)"
+                    steps.append(Step(key, "The derivative of the activation:",
+                                      (Equation(lhs, f"{act.text}'(x)", (w.form(act.derivative.xreplace({sympy.Symbol('x'): x})),)),)))
+        for layer in reversed(layers):
+            key = f"delta:{layer.number}"
+            if key in self.shown:
+                continue
+            self.shown.add(key)
+            steps.extend(self._delta(w, layer))
+        steps.extend(self._parameter_gradients(w, targets))
+        # gradients of inputs or other leaves asked directly
+        rest = [t for t in targets if g.node(t).role == "input" and t in tr.adjoints]
+        for name in rest:
+            key = f"adjoint:{name}"
+            if key not in self.shown:
+                self.shown.add(key)
+                steps.append(Step(f"d{g.output}/d{name}", "", (self._adjoint_equation(w, name),)))
+        return steps
+
+    def _delta(self, w: Writer, layer) -> list[Step]:
+        g, tr = self.graph, self.trace
+        n = layer.number
+        out = layer is g.layers[-1]
+        single = len(layer.z) == 1
+        loss = g.tex[g.output]
+        delta_lhs = (g.adjoint_tex[layer.z[0]], f"δ{layer.z[0][1:]}") if single else (rf"\boldsymbol{{\delta}}^{{{n}}}", f"δ{n}")
+        dz_tex = (rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.z[0]]}}}" if single
+                  else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{z}}^{{{n}}}}}")
+        deltas = [tr.adjoints[z].value for z in layer.z]
+        steps = []
+        if out and g.softmax_cross_entropy:
+            y_cells = [[w.number(tr.value(t))] for t in g.targets]
+            a_cells = [[w.number(tr.value(a)) if not tr.symbolic(a) else w.tex(sympy.Symbol(a))] for a in layer.a]
+            forms = [Form("=", dz_tex, f"∂{g.output}/∂z{n}"),
+                     Form("=", rf"\mathbf{{a}}^{{{n}}} - \mathbf{{e}}_y", f"a{n} - e_y"),
+                     Form("=", _matrix_tex(a_cells) + " - " + _matrix_tex(y_cells),
+                          _matrix_text([[w.number(tr.value(a), 'text')] for a in layer.a]) + " - "
+                          + _matrix_text([[w.number(tr.value(t), 'text')] for t in g.targets]))]
+            forms += self._vector_result(w, deltas)
+            return [Step(key_delta(n), "With softmax outputs and the cross-entropy loss, the two derivatives combine "
+                         "into one: the output minus the one-hot target.",
+                         (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),))]
+        act = layer.activation
+        dprime = [t for z in layer.z for t in tr.adjoints[z].terms]  # da_j/dz_j terms, one per unit
+        sigma_sub = [[w.tex(w.substitute(t.partial, tr.env))] for t in dprime]
+        sigma_sub_t = [[w.text(w.substitute(t.partial, tr.env))] for t in dprime]
+        sigma_val = [[w.number(t.partial_value) if not t.partial_value.free_symbols else w.tex(t.partial_value)] for t in dprime]
+        sigma_val_t = [[w.number(t.partial_value, 'text') if not t.partial_value.free_symbols else w.text(t.partial_value)] for t in dprime]
+        da = [tr.adjoints[a].value for a in layer.a]
+        da_cells = [[w.number(v) if not v.free_symbols else w.tex(v)] for v in da]
+        da_cells_t = [[w.number(v, 'text') if not v.free_symbols else w.text(v)] for v in da]
+        if out:
+            # dL/da^L first, from the loss
+            eqs = []
+            for a in layer.a:
+                eqs.append(self._adjoint_equation(w, a))
+                self.shown.add(f"adjoint:{a}")
+            steps.append(Step(f"d{g.output}/da{n}", "The derivative of the loss with respect to the output:", tuple(eqs)))
+            dla_tex = (rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.a[0]]}}}" if single
+                       else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{a}}^{{{n}}}}}")
+            rule = (rf"{act.tex}'\left({g.tex[layer.z[0]]}\right) {dla_tex}" if single
+                    else rf"{act.tex}'\left(\mathbf{{z}}^{{{n}}}\right) \odot {dla_tex}")
+            rule_t = (f"{act.text}'({layer.z[0]})·∂{g.output}/∂{layer.a[0]}" if single
+                      else f"{act.text}'(z{n}) ⊙ ∂{g.output}/∂a{n}")
+            if single:
+                sub = sigma_sub[0][0] + r" \cdot " + _paren_if_neg(da_cells[0][0])
+                sub_t = sigma_sub_t[0][0] + " · " + da_cells_t[0][0]
+            else:
+                sub = _matrix_tex(sigma_sub) + r" \odot " + _matrix_tex(da_cells)
+                sub_t = _matrix_text(sigma_sub_t) + " ⊙ " + _matrix_text(da_cells_t)
+            forms = [Form("=", dz_tex, f"∂{g.output}/∂{layer.z[0] if single else f'z{n}'}"),
+                     Form("=", rule, rule_t), Form("=", sub, sub_t)]
+            if not single:
+                forms.append(Form("=", _matrix_tex(sigma_val) + r" \odot " + _matrix_tex(da_cells),
+                                  _matrix_text(sigma_val_t) + " ⊙ " + _matrix_text(da_cells_t)))
+            forms += self._vector_result(w, deltas)
+            steps.append(Step(key_delta(n), "", (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),)))
+            return steps
+        # hidden layer: delta^l = sigma'(z^l) (.) (W^{l+1})^T delta^{l+1}
+        above = g.layers[g.layers.index(layer) + 1]
+        m = above.number
+        WT = [[w.tex(w.substitute(sympy.Symbol(above.weights[j][k]), tr.env)) for j in range(len(above.weights))]
+              for k in range(len(layer.a))]
+        WT_t = [[w.text(w.substitute(sympy.Symbol(above.weights[j][k]), tr.env)) for j in range(len(above.weights))]
+                for k in range(len(layer.a))]
+        d_above = [[w.number(tr.adjoints[z].value) if not tr.adjoints[z].value.free_symbols
+                    else w.tex(tr.adjoints[z].value)] for z in above.z]
+        d_above_t = [[w.number(tr.adjoints[z].value, 'text') if not tr.adjoints[z].value.free_symbols
+                      else w.text(tr.adjoints[z].value)] for z in above.z]
+        d_above_sym = rf"\boldsymbol{{\delta}}^{{{m}}}" if len(above.z) > 1 else g.adjoint_tex[above.z[0]]
+        z_sym = g.tex[layer.z[0]] if single else rf"\mathbf{{z}}^{{{n}}}"
+        rule = rf"{act.tex}'\left({z_sym}\right) \odot \left(\left(\mathbf{{W}}^{{{m}}}\right)^{{\top}} {d_above_sym}\right)"
+        rule_t = f"{act.text}'(z{n}) ⊙ (W{m}ᵀ·δ{m})"
+        prod = _matrix_tex(WT) + " " + _matrix_tex(d_above)
+        prod_t = _matrix_text(WT_t) + " " + _matrix_text(d_above_t)
+        forms = [Form("=", dz_tex, f"∂{g.output}/∂z{n}"), Form("=", rule, rule_t),
+                 Form("=", _matrix_tex(sigma_sub) + r" \odot \left(" + prod + r"\right)",
+                      _matrix_text(sigma_sub_t) + " ⊙ (" + prod_t + ")"),
+                 Form("=", _matrix_tex(sigma_val) + r" \odot " + _matrix_tex(da_cells),
+                      _matrix_text(sigma_val_t) + " ⊙ " + _matrix_text(da_cells_t))]
+        forms += self._vector_result(w, deltas)
+        for a in layer.a:
+            self.shown.add(f"adjoint:{a}")
+        prose = "Back-propagating through the weights of the layer above:"
+        return [Step(key_delta(n), prose, (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),))]
+
+    def _parameter_gradients(self, w: Writer, targets) -> list[Step]:
+        g, tr = self.graph, self.trace
+        steps = []
+        loss = g.tex[g.output]
+        for layer in g.layers:
+            n = layer.number
+            wnames = [x for row in layer.weights for x in row]
+            asked_w = [x for x in wnames if x in targets]
+            delta_sym = rf"\boldsymbol{{\delta}}^{{{n}}}" if len(layer.z) > 1 else g.adjoint_tex[layer.z[0]]
+            prev_sym = rf"\mathbf{{a}}^{{{n - 1}}}"
+            if asked_w and len(asked_w) == len(wnames) and len(wnames) > 1 and f"gradW:{n}" not in self.shown:
+                self.shown.add(f"gradW:{n}")
+                self.shown.update(f"adjoint:{x}" for x in wnames)
+                d_cells = [[self._num(w, tr.adjoints[z].value)] for z in layer.z]
+                d_cells_t = [[self._num(w, tr.adjoints[z].value, "text")] for z in layer.z]
+                a_row = [[self._num(w, tr.value(a)) for a in layer.inputs]]
+                a_row_t = [[self._num(w, tr.value(a), "text") for a in layer.inputs]]
+                grads = [[self._num(w, tr.adjoints[x].value) for x in row] for row in layer.weights]
+                grads_t = [[self._num(w, tr.adjoints[x].value, "text") for x in row] for row in layer.weights]
+                exact = all(tr.adjoints[x].value.is_Rational or tr.adjoints[x].value.free_symbols for x in wnames)
+                left = _matrix_tex(d_cells) if len(layer.z) > 1 else d_cells[0][0]
+                forms = [Form("=", rf"{delta_sym} \left({prev_sym}\right)^{{\top}}", f"δ{n}·a{n - 1}ᵀ"),
+                         Form("=", left + " " + _matrix_tex(a_row), _matrix_text(d_cells_t) + " " + _matrix_text(a_row_t)),
+                         Form("=" if exact else "approx", _matrix_tex(grads), _matrix_text(grads_t))]
+                steps.append(Step(f"W{n}", "The gradient of each weight is the delta of its unit times the "
+                                           "activation feeding it:",
+                                  (Equation(rf"\frac{{\partial {loss}}}{{\partial \mathbf{{W}}^{{{n}}}}}", f"∂{g.output}/∂W{n}",
+                                            tuple(_dedupe(forms))),)))
+            else:
+                eqs = []
+                for x in asked_w:
+                    if f"adjoint:{x}" in self.shown:
+                        continue
+                    self.shown.add(f"adjoint:{x}")
+                    eqs.append(self._unit_gradient(w, x))
+                if eqs:
+                    steps.append(Step(f"W{n}", "", tuple(eqs)))
+            if layer.biases:
+                asked_b = [b for b in layer.biases if b in targets and f"adjoint:{b}" not in self.shown]
+                eqs = []
+                if asked_b and len(asked_b) == len(layer.biases) and len(layer.biases) > 1:
+                    self.shown.update(f"adjoint:{b}" for b in asked_b)
+                    forms = [Form("=", delta_sym, f"δ{n}")] + self._vector_result(w, [tr.adjoints[b].value for b in layer.biases])
+                    eqs.append(Equation(rf"\frac{{\partial {loss}}}{{\partial \mathbf{{b}}^{{{n}}}}}", f"∂{g.output}/∂b{n}",
+                                        tuple(forms)))
+                else:
+                    for b in asked_b:
+                        self.shown.add(f"adjoint:{b}")
+                        eqs.append(self._unit_gradient(w, b))
+                if eqs:
+                    steps.append(Step(f"b{n}", "", tuple(eqs)))
+        return steps
+
+    def _num(self, w, v, media="tex"):
+        if v.free_symbols:
+            return w.tex(v) if media == "tex" else w.text(v)
+        return w.number(v, media)
+
+    def _unit_gradient(self, w: Writer, name: str) -> Equation:
+        """dL/dw = delta * a (or dL/db = delta), one parameter."""
+        tr = self.trace
+        adj = tr.adjoints[name]
+        (t,) = adj.terms
+        with sympy.evaluate(False):
+            rule = sympy.Mul(w.adjoint(t.child), t.partial) if t.partial != 1 else w.adjoint(t.child)
+            av = tr.adjoints[t.child].value
+            a_ph = w.value(av) if not av.free_symbols else av
+            sub = sympy.Mul(a_ph, w.substitute(t.partial, tr.env)) if t.partial != 1 else a_ph
+        return w.chain(w.adjoint(name), rule, sub, adj.value)
+
+    # -- update --------------------------------------------------------
+    def update(self, w: Writer, ask: Ask) -> list[Step]:
+        tr = self.trace
+        eqs = []
+        eta = ask.learning_rate
+        for name in self._gradient_targets(ask):
+            old = tr.value(name)
+            grad = tr.adjoints[name].value
+            new = old - eta * grad
+            new = new if new.free_symbols or new.is_Rational else sympy.Float(new, 50)
+            self.answers[f"{name}'"] = answer_string(new)
+            sym = sympy.Symbol(name)
+            with sympy.evaluate(False):
+                rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))
+                sub = sympy.Add(w.value(old) if not old.free_symbols else old,
+                                sympy.Mul(-1, w.value(eta), w.value(grad) if not grad.free_symbols else grad))
+            lhs_tex = self.graph.tex.get(name, name) + "'"
+            eq = w.chain(sym, rule, sub, new)
+            eqs.append(Equation(lhs_tex, name + "'", eq.forms))
+        tail = ", every gradient taken at the unchanged parameters:"
+        lead = "One gradient-descent step with learning rate "
+        return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
+                     rf"{lead}$\eta = {w.number(eta)}${tail}")]
+
+
+def key_delta(n: int) -> str:
+    return f"delta{n}"
+
+
+def _paren_if_neg(s: str) -> str:
+    return rf"\left({s}\right)" if s.startswith("-") else s
+
+
+def _dedupe(forms):
+    out = []
+    for f in forms:
+        if not out or f.tex != out[-1].tex:
+            out.append(f)
+    return out
+
+
+def build(problem: Problem) -> Solution:
+    """The Solution of a problem: every part's steps and the JSON answers."""
+    solver = _Solver(problem)
+    parts = tuple(solver.part(p) for p in problem.parts)
+    notes = []
+    for kink in solver.trace.conventions:
+        notes.append({"relu": "relu(0) = 0.", "relu_prime": "At a unit whose input is exactly 0, relu'(0) is taken as 0.",
+                      "step": "step(0) = 1: the threshold unit fires for inputs >= 0."}[kink])
+    marks = [p.marks for p in problem.parts if p.marks is not None]
+    total = marks_text(sum(marks)) if marks else None
+    return Solution(problem.title, parts, dict(solver.answers), tuple(notes), total)
