@@ -28,7 +28,7 @@ class sigmoid(sympy.Function):
 
     def fdiff(self, argindex=1):
         s = sigmoid(self.args[0])
-        return s * (1 - s)
+        return sympy.Mul(s, 1 - s, evaluate=False)
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sympy.exp(-x))
@@ -130,7 +130,7 @@ class swish(sympy.Function):
     def fdiff(self, argindex=1):
         x = self.args[0]
         s = sigmoid(x)
-        return s + x * s * (1 - s)
+        return sympy.Add(s, sympy.Mul(x, s, 1 - s, evaluate=False), evaluate=False)
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return x / (1 + sympy.exp(-x))

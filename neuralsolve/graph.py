@@ -58,6 +58,7 @@ class Graph:
     inputs: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
     softmax_cross_entropy: bool = False
+    has_loss: bool = True  # a network given without a target answers the forward pass only
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # z2 -> (z2_1, z2_2), W3 -> ...
 
     def node(self, name: str) -> Node:

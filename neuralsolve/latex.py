@@ -30,8 +30,12 @@ def is_negative(e, values) -> bool:
     return False
 
 
-def number_text(v, precision: int, decimals: bool, frac) -> str:
-    """A number for display: exact fraction, terminating decimal, or rounded."""
+def number_text(v, precision: int, decimals: bool, frac, exact=None) -> str:
+    """A number for display: exact fraction, terminating decimal, short exact form, or rounded."""
+    if exact is not None and not v.is_Rational and not v.has(sympy.Float):
+        calls = [e for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)]
+        if len(calls) <= 1:
+            return exact(v)
     if v.is_Integer:
         return str(v)
     if v.is_Rational:
@@ -73,10 +77,19 @@ def rounded(v, precision: int) -> str:
     return s
 
 
+def _numeric(e) -> bool:
+    return e.is_Number or isinstance(e, Value)
+
+
+def _fraction_like(e) -> bool:
+    """dE/dz-style symbols: a product after one reads better with a dot."""
+    return e.is_Symbol and "/" in e.name
+
+
 class _Layout:
     """Shared layout rules; subclasses supply the media's tokens."""
 
-    _own_settings = {"names": {}, "values": {}, "precision": 4, "decimals": False}
+    _own_settings = {"names": {}, "values": {}, "exact": frozenset(), "precision": 4, "decimals": False}
 
     # tokens
     def paren(self, s: str) -> str: ...
@@ -89,12 +102,16 @@ class _Layout:
         return self._settings["values"]
 
     def _print_Value(self, e):
-        return self._number(self.values[e])
+        return self._number(self.values[e], e in self._settings["exact"])
 
-    def _number(self, v):
+    def _number(self, v, exact: bool = True):
         if not v.is_number:
             return self._print(v)
-        return number_text(v, self._settings["precision"], self._settings["decimals"], self._fraction)
+        return number_text(v, self._settings["precision"], self._settings["decimals"], self._fraction,
+                           self._exact if exact else None)
+
+    def _exact(self, v):
+        return self._print(v)
 
     def _print_Add(self, expr, order=None):
         terms = list(expr.args)
@@ -153,8 +170,7 @@ class _Layout:
             if prev is None:
                 out = s
             else:
-                numeric = lambda e: e.is_Number or isinstance(e, Value)  # noqa: E731
-                out += self.times() if numeric(f) else self.juxtapose()
+                out += self.times() if _numeric(f) or _fraction_like(prev) else self.juxtapose()
                 out += s
             prev = f
         return out

@@ -203,7 +203,9 @@ def _default_asks(graph: Graph) -> tuple[Ask, ...]:
     asks = []
     if graph.kind == "network":
         asks.append(Ask("parameter_count"))
-    asks += [Ask("forward"), Ask("loss"), Ask("gradients", None)]
+    asks.append(Ask("forward"))
+    if graph.has_loss:
+        asks += [Ask("loss"), Ask("gradients", None)]
     return tuple(asks)
 
 
@@ -213,6 +215,13 @@ def _asks(r: Reader, y: Y, graph: Graph) -> tuple[Ask, ...]:
 
 
 def _ask(r: Reader, y: Y, graph: Graph) -> Ask:
+    ask = _read_ask(r, y, graph)
+    if ask.what in ("loss", "gradients", "update") and not graph.has_loss:
+        r.fail(y, f"{ask.what} needs a loss: give the network a 'target' (and a 'loss', default half_squared)")
+    return ask
+
+
+def _read_ask(r: Reader, y: Y, graph: Graph) -> Ask:
     where = r.where(y)
     if isinstance(y.value, str):
         word = y.value

@@ -83,6 +83,8 @@ class Evaluator:
         if expr in self.approx:
             return self.approx[expr]
         args = [self(a) for a in expr.args]
+        if all(a is b for a, b in zip(args, expr.args)):
+            return expr  # nothing known inside: keep the author's form (and SymPy's hands off it)
         if expr.is_Add:
             out = sympy.Add(*args)
         elif expr.is_Mul:
@@ -119,7 +121,7 @@ def settle(v):
         raise UndefinedStep("division by zero" if v.has(sympy.zoo) else "the value is undefined")
     if v.free_symbols:
         return v
-    if _size(v) <= _EXACT_NODES:
+    if _size(v) <= _EXACT_NODES and not v.has(sympy.Float):
         return v
     f = v.evalf(DIGITS)
     if not f.is_Float:
@@ -149,6 +151,12 @@ def partial(expr, sym):
         having = [f for f in expr.args if f.has(sym)]
         if len(having) == 1 and having[0] == sym:
             return sympy.Mul(*[f for f in expr.args if f is not having[0]])
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and expr.base.has(sym):
+        # n u^(n-1) u', kept as a product: SymPy would spread 2(y - t) into 2y - 2t
+        n, u = expr.exp, expr.base
+        inner = partial(u, sym)
+        factors = [n] + ([u] if n == 2 else [sympy.Pow(u, n - 1)]) + ([] if inner == 1 else [inner])
+        return sympy.Mul(*factors, evaluate=False)
     return textbook(sympy.diff(expr, sym))
 
 

@@ -14,7 +14,7 @@ from .functions import standard
 from .graph import Graph
 from .latex import TexPrinter, TextPrinter, Value, number_text, tex_escape
 from .spec import Ask, Part, Problem
-from .trace import Trace, trace
+from .trace import Trace, needed, trace
 
 SYMBOLIC_VALUE_LIMIT = 90  # characters: a longer symbolic value is left as the rule above it
 
@@ -35,6 +35,30 @@ class Equation:
     lhs_tex: str
     lhs_text: str
     forms: tuple[Form, ...]
+
+    @property
+    def inline(self) -> bool:
+        """Whether the chain fits on one printed line (else one form per line)."""
+        return _width(self.lhs_tex) + sum(_width(f.tex) + 2 for f in self.forms) <= INLINE_WIDTH
+
+
+INLINE_WIDTH = 62  # rough characters of a printed line of display math
+
+
+def _width(tex: str) -> int:
+    """A rough printed width of LaTeX: matrices count their widest row, commands count little."""
+    import re
+
+    def matrix(m):
+        rows = m.group(1).split(r"\\")
+        return "M" * max(_width(r.replace("&", "  ")) for r in rows)
+
+    tex = re.sub(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", matrix, tex)
+    tex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "F" * max(len(m.group(1)), len(m.group(2))), tex)
+    tex = re.sub(r"\\(left|right|mathbf|boldsymbol|operatorname|mathrm)", "", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "X", tex)
+    tex = re.sub(r"[{}^_ ]", "", tex)
+    return len(tex)
 
 
 @dataclass(frozen=True)
@@ -95,13 +119,14 @@ class Writer:
         self.graph = g
         self.precision = precision
         self.names = dict(g.tex)
-        self.text_names: dict[str, str] = {}
+        self.text_names: dict[str, str] = {"eta": "η"}
         loss = g.output
         for n in g.nodes:
             key = f"d{loss}/d{n.name}"
             self.names[key] = g.adjoint_tex.get(n.name) or rf"\frac{{\partial {self.names[loss]}}}{{\partial {self.names[n.name]}}}"
             self.text_names[key] = f"∂{loss}/∂{n.name}"
         self._values: dict[Value, sympy.Expr] = {}
+        self._exact: set[Value] = set()
 
     def adjoint(self, name: str) -> sympy.Symbol:
         return sympy.Symbol(f"d{self.graph.output}/d{name}")
@@ -112,26 +137,31 @@ class Writer:
         self.text_names[key] = key
         return sympy.Symbol(key)
 
-    def value(self, v: sympy.Expr) -> Value:
-        """A placeholder that prints as v."""
+    def value(self, v: sympy.Expr, exact: bool = False) -> Value:
+        """A placeholder that prints as v (its short exact form too, with exact: log(2), not 0.6931)."""
         ph = Value(f"#{len(self._values)}")
         self._values[ph] = v
+        if exact:
+            self._exact.add(ph)
         return ph
 
     def tex(self, e) -> str:
         return TexPrinter({"names": self.names, "values": self._values, "precision": self.precision,
-                           "decimals": self.problem.decimals}).doprint(e)
+                           "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
 
     def text(self, e) -> str:
         return TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
-                            "decimals": self.problem.decimals}).doprint(e)
+                            "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
 
-    def number(self, v, media="tex") -> str:
+    def number(self, v, media="tex", exact: bool = True) -> str:
+        """A number as shown: exact where short (1/8, log(2)), else rounded."""
         if media == "tex":
             frac = lambda p, q: (rf"-\frac{{{-p}}}{{{q}}}" if p < 0 else rf"\frac{{{p}}}{{{q}}}")  # noqa: E731
+            ex = self.tex
         else:
             frac = lambda p, q: f"{p}/{q}"  # noqa: E731
-        return number_text(v, self.precision, self.problem.decimals, frac)
+            ex = self.text
+        return number_text(v, self.precision, self.problem.decimals, frac, ex if exact else None)
 
     def form(self, e, rel="=") -> Form:
         return Form(rel, self.tex(e), self.text(e))
@@ -142,25 +172,47 @@ class Writer:
             return [self.form(v)]
         if v.is_Rational:
             return [Form("=", self.number(v), self.number(v, "text"))]
-        approx = Form("approx", self.number(v), self.number(v, "text"))
-        if v.is_Float:
-            return [approx]
+        approx = Form("approx", self.number(v, exact=False), self.number(v, "text", exact=False))
+        calls = [e for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)]
+        if v.is_Float or len(calls) > 1 or v.has(sympy.Float):
+            return [approx]  # only a short exact form (tanh(2), log 4) is worth stating
         return [self.form(v), approx]
 
-    def substitute(self, display, env) -> sympy.Expr:
-        """The rule with every known number in place of its name (display order kept)."""
+    def substitute(self, display, env, collapse: bool = False) -> sympy.Expr:
+        """The rule with every known number in place of its name (display order kept).
+
+        With collapse, a function of numbers is replaced by its value: a derivative
+        such as sigma(z)(1 - sigma(z)) reads 0.562 (1 - 0.562), not sigma(0.249)(...).
+        """
         mapping = {}
-        for s in display.free_symbols:
+        for s in sorted(display.free_symbols, key=lambda s: s.name):
             v = env.get(s, s)
             if v is not s and not v.free_symbols:
-                mapping[s] = self.value(v)
+                given = self.graph.has(s.name) and self.graph.node(s.name).is_leaf
+                mapping[s] = self.value(v, exact=given)
         with sympy.evaluate(False):
-            return display.xreplace(mapping)
+            out = display.xreplace(mapping)
+        if collapse and mapping:
+            out = self._collapse(out, display, env)
+        return out
 
-    def chain(self, lhs, rule, substituted, value, lhs_text=None) -> Equation:
-        """lhs = rule = substituted = value, dropping forms that repeat the one before."""
+    def _collapse(self, out, display, env):
+        from .trace import Evaluator
+
+        ev = Evaluator(env)
+        calls = {}
+        for orig in sympy.preorder_traversal(display):
+            if isinstance(orig, sympy.Function) and orig.args and not ev(orig).free_symbols:
+                calls[orig] = self.value(ev(orig))
+        if not calls:
+            return out
+        with sympy.evaluate(False):
+            return self.substitute(display.xreplace(calls), env)
+
+    def chain(self, lhs, rule, substituted, value, lhs_text=None, extra=None) -> Equation:
+        """lhs = rule = substituted (= extra) = value, dropping forms that repeat the one before."""
         forms: list[Form] = []
-        for e in (rule, substituted):
+        for e in (rule, substituted, extra):
             if e is None:
                 continue
             f = self.form(e)
@@ -178,7 +230,9 @@ class Writer:
 def _matrix_tex(rows: list[list[str]]) -> str:
     if len(rows) == 1 and len(rows[0]) == 1:
         return rows[0][0]
-    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{pmatrix}"
+    # matrix cells are set in text style; a fraction there would be unreadably small
+    cells = [[c.replace(r"\frac", r"\dfrac") for c in r] for r in rows]
+    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in cells) + r" \end{pmatrix}"
 
 
 def _matrix_text(rows: list[list[str]]) -> str:
@@ -233,7 +287,7 @@ class _Solver:
         steps: list[Step] = []
         for ask in part.asks:
             steps.extend(self.ask(w, ask))
-        return PartView(part.label, marks_text(part.marks), part.question, part.answer, tuple(steps))
+        return PartView(part.label, marks_text(part.marks), part.question, part.answer, _merge(steps))
 
     def ask(self, w: Writer, ask: Ask) -> list[Step]:
         if ask.what == "parameter_count":
@@ -245,7 +299,8 @@ class _Solver:
         if ask.what == "loss":
             return self.forward(w, quiet=True) + self.loss(w)
         steps = []
-        if not self.shown & {"forward"}:
+        numeric = any(not v.value.free_symbols for n, v in self.trace.forward.items() if not self.graph.node(n).is_leaf)
+        if "forward" not in self.shown and numeric:
             steps += self.forward(w, prose="The forward pass gives the values the gradients use.")
             steps += self.loss(w)
         steps += self.backward(w, self._gradient_targets(ask))
@@ -271,13 +326,19 @@ class _Solver:
             for node in g.nodes:
                 if node.is_leaf or node.name == g.output:
                     continue
-                v = tr.value(node.name)
-                sub = w.substitute(node.display, tr.env)
-                steps.append(Step(node.name, "", (w.chain(node.symbol, node.display, sub, v),)))
-                self.answers[node.name + suffix] = answer_string(v)
+                steps.append(Step(node.name, "", (self._definition(w, node, tr),)))
+                self.answers[node.name + suffix] = answer_string(tr.value(node.name))
         if steps and prose:
             steps[0] = Step(steps[0].quantity, prose, steps[0].equations)
         return steps
+
+    def _definition(self, w: Writer, node, tr: Trace) -> Equation:
+        """name = rule = rule with numbers = value; a symbolic value is not restated."""
+        v = tr.value(node.name)
+        sub = w.substitute(node.display, tr.env)
+        if v.free_symbols and sub == node.display:
+            v = None
+        return w.chain(node.symbol, node.display, sub, v)
 
     def _layer_forward(self, w: Writer, layer, tr: Trace, suffix: str) -> list[Step]:
         g = self.graph
@@ -287,8 +348,7 @@ class _Solver:
         if len(layer.z) == 1 and len(layer.inputs) == 1:
             eqs = []
             for name in (layer.z[0], layer.a[0]):
-                node = g.node(name)
-                eqs.append(w.chain(node.symbol, node.display, w.substitute(node.display, tr.env), tr.value(name)))
+                eqs.append(self._definition(w, g.node(name), tr))
             return [Step(f"z{n}", "", tuple(eqs))]
         vec = lambda names: [[w.tex(w.substitute(sympy.Symbol(x), tr.env))] for x in names]  # noqa: E731
         vec_t = lambda names: [[w.text(w.substitute(sympy.Symbol(x), tr.env))] for x in names]  # noqa: E731
@@ -320,8 +380,9 @@ class _Solver:
         else:
             a_rule = (rf"{layer.activation.tex}\left(\mathbf{{z}}^{{{n}}}\right)", f"{layer.activation.text}(z{n})")
         a_forms = [Form("=", *a_rule)]
-        subs = [w.substitute(g.node(a).display, tr.env) for a in layer.a]
-        a_forms.append(Form("=", _matrix_tex([[w.tex(s)] for s in subs]), _matrix_text([[w.text(s)] for s in subs])))
+        if layer.activation is not None:  # softmax's substituted quotient is too long to help
+            subs = [w.substitute(g.node(a).display, tr.env) for a in layer.a]
+            a_forms.append(Form("=", _matrix_tex([[w.tex(s)] for s in subs]), _matrix_text([[w.text(s)] for s in subs])))
         a_forms += self._vector_result(w, [tr.value(a) for a in layer.a])
         eqs.append(Equation(a_lhs[0], a_lhs[1], tuple(_dedupe(a_forms))))
         return [Step(f"z{n}", "", tuple(eqs))]
@@ -330,10 +391,16 @@ class _Solver:
         if len(vals) == 1:
             return w.result_forms(vals[0])
         symbolic = any(v.free_symbols for v in vals)
-        exact = all(v.is_Rational for v in vals) or symbolic
-        cells = [[w.tex(v) if symbolic else w.number(v)] for v in vals]
-        cells_t = [[w.text(v) if symbolic else w.number(v, "text")] for v in vals]
-        return [Form("=" if exact else "approx", _matrix_tex(cells), _matrix_text(cells_t))]
+        forms = []
+        if symbolic or not any(v.has(sympy.Float) for v in vals):
+            cells = [[w.tex(v) if symbolic else w.number(v)] for v in vals]
+            cells_t = [[w.text(v) if symbolic else w.number(v, "text")] for v in vals]
+            forms.append(Form("=", _matrix_tex(cells), _matrix_text(cells_t)))
+        if not symbolic and not all(v.is_Rational for v in vals):
+            cells = [[w.number(v, exact=False)] for v in vals]
+            cells_t = [[w.number(v, "text", exact=False)] for v in vals]
+            forms.append(Form("approx", _matrix_tex(cells), _matrix_text(cells_t)))
+        return forms
 
     def forward_at(self, w: Writer, ask: Ask) -> list[Step]:
         steps: list[Step] = []
@@ -356,8 +423,7 @@ class _Solver:
         node = g.node(g.output)
         v = self.trace.value(g.output)
         self.answers[g.output] = answer_string(v)
-        sub = w.substitute(node.display, self.trace.env)
-        return [Step(g.output, "The loss:", (w.chain(node.symbol, node.display, sub, v),))]
+        return [Step(g.output, "The loss:", (self._definition(w, node, self.trace),))]
 
     # -- parameters ----------------------------------------------------
     def parameter_count(self, w: Writer) -> Step:
@@ -403,10 +469,10 @@ class _Solver:
 
     def _graph_backward(self, w: Writer, targets) -> list[Step]:
         g = self.graph
-        tr = self.trace
         steps = []
-        order = [n for n in tr.adjoints if n != g.output and not g.node(n).is_leaf]
-        order += [n.name for n in g.nodes if n.is_leaf and n.name in tr.adjoints]
+        mine = [n for n in needed(g, targets) if n != g.output]
+        order = [n for n in mine if not g.node(n).is_leaf and n not in targets]
+        order += [n.name for n in g.nodes if n.name in mine and n.name not in order]
         for name in order:
             key = f"adjoint:{name}"
             if key in self.shown:
@@ -416,47 +482,33 @@ class _Solver:
         return steps
 
     def _adjoint_equation(self, w: Writer, name: str) -> Equation:
+        """dL/dv = sum of dL/dc dc/dv = the same with local derivatives = with numbers = value.
+
+        A symbolic adjoint of a child stays its own symbol: each delta is spelled out once,
+        in its own step, never pasted into the steps that use it.
+        """
         g, tr = self.graph, self.trace
         adj = tr.adjoints[name]
-        lhs = w.adjoint(name)
         direct = len(adj.terms) == 1 and adj.terms[0].child == g.output
-        chain = rule = sub = None
-        with sympy.evaluate(False):
-            if direct:
-                rule = adj.terms[0].partial
-                sub = w.substitute(rule, tr.env)
-            else:
-                chain = sympy.Add(*[sympy.Mul(w.adjoint(t.child), w.partial_symbol(t.child, name))
-                                    for t in adj.terms]) if len(adj.terms) > 1 else \
-                    sympy.Mul(w.adjoint(adj.terms[0].child), w.partial_symbol(adj.terms[0].child, name))
-                parts = [sympy.Mul(w.adjoint(t.child), t.partial) if t.partial != 1 else w.adjoint(t.child)
-                         for t in adj.terms]
-                rule = sympy.Add(*parts) if len(parts) > 1 else parts[0]
-                subs = []
-                for t in adj.terms:
-                    av = tr.adjoints[t.child].value
-                    a_ph = w.value(av) if not av.free_symbols else av
-                    subs.append(sympy.Mul(a_ph, w.substitute(t.partial, tr.env)) if t.partial != 1 else a_ph)
-                sub = sympy.Add(*subs) if len(subs) > 1 else subs[0]
+
+        def total(factors):
+            with sympy.evaluate(False):
+                terms = [f[0] if f[1] == 1 else (f[1] if f[0] == 1 else sympy.Mul(*f)) for f in factors]
+                return sympy.Add(*terms) if len(terms) > 1 else terms[0]
+
+        def known(child):
+            av = tr.adjoints[child].value
+            return w.value(av) if not av.free_symbols else w.adjoint(child)
+
+        chain = None if direct else total([(w.adjoint(t.child), w.partial_symbol(t.child, name)) for t in adj.terms])
+        rule = total([(1 if direct else w.adjoint(t.child), t.partial) for t in adj.terms])
+        sub = total([(1 if direct else known(t.child), w.substitute(t.partial, tr.env, collapse=True))
+                     for t in adj.terms])
         value = adj.value
         if value.free_symbols and len(w.text(value)) > SYMBOLIC_VALUE_LIMIT:
             value = None
-        forms_src = [chain, rule, sub] if not value or not value.free_symbols or len(w.text(sub)) <= SYMBOLIC_VALUE_LIMIT \
-            else [chain, rule]
-        eq = w.chain(lhs, forms_src[0] if forms_src[0] is not None else forms_src[1],
-                     None, None)
-        forms = list(eq.forms)
-        for e in forms_src[1:]:
-            if e is None:
-                continue
-            f = w.form(e)
-            if f.tex != forms[-1].tex:
-                forms.append(f)
-        if value is not None:
-            for f in w.result_forms(value):
-                if f.tex != forms[-1].tex:
-                    forms.append(f)
-        return Equation(eq.lhs_tex, eq.lhs_text, tuple(forms))
+        return w.chain(w.adjoint(name), chain if chain is not None else rule, sub if chain is None else rule,
+                       value, extra=None if chain is None else sub)
 
     def _network_backward(self, w: Writer, targets) -> list[Step]:
         g, tr = self.graph, self.trace
@@ -518,8 +570,8 @@ class _Solver:
                          (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),))]
         act = layer.activation
         dprime = [t for z in layer.z for t in tr.adjoints[z].terms]  # da_j/dz_j terms, one per unit
-        sigma_sub = [[w.tex(w.substitute(t.partial, tr.env))] for t in dprime]
-        sigma_sub_t = [[w.text(w.substitute(t.partial, tr.env))] for t in dprime]
+        sigma_sub = [[w.tex(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
+        sigma_sub_t = [[w.text(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
         sigma_val = [[w.number(t.partial_value) if not t.partial_value.free_symbols else w.tex(t.partial_value)] for t in dprime]
         sigma_val_t = [[w.number(t.partial_value, 'text') if not t.partial_value.free_symbols else w.text(t.partial_value)] for t in dprime]
         da = [tr.adjoints[a].value for a in layer.a]
@@ -540,7 +592,8 @@ class _Solver:
                       else f"{act.text}'(z{n}) ⊙ ∂{g.output}/∂a{n}")
             if single:
                 sub = sigma_sub[0][0] + r" \cdot " + _paren_if_neg(da_cells[0][0])
-                sub_t = sigma_sub_t[0][0] + " · " + da_cells_t[0][0]
+                sub_t = sigma_sub_t[0][0] + " · " + (f"({da_cells_t[0][0]})" if da_cells_t[0][0].startswith("-")
+                                                      else da_cells_t[0][0])
             else:
                 sub = _matrix_tex(sigma_sub) + r" \odot " + _matrix_tex(da_cells)
                 sub_t = _matrix_text(sigma_sub_t) + " ⊙ " + _matrix_text(da_cells_t)
@@ -564,6 +617,9 @@ class _Solver:
         d_above_t = [[w.number(tr.adjoints[z].value, 'text') if not tr.adjoints[z].value.free_symbols
                       else w.text(tr.adjoints[z].value)] for z in above.z]
         d_above_sym = rf"\boldsymbol{{\delta}}^{{{m}}}" if len(above.z) > 1 else g.adjoint_tex[above.z[0]]
+        if len(above.z) == 1:
+            d_above = [[_paren_if_neg(c[0])] for c in d_above]
+            d_above_t = [[f"({c[0]})" if c[0].startswith("-") else c[0]] for c in d_above_t]
         z_sym = g.tex[layer.z[0]] if single else rf"\mathbf{{z}}^{{{n}}}"
         rule = rf"{act.tex}'\left({z_sym}\right) \odot \left(\left(\mathbf{{W}}^{{{m}}}\right)^{{\top}} {d_above_sym}\right)"
         rule_t = f"{act.text}'(z{n}) ⊙ (W{m}ᵀ·δ{m})"
@@ -584,7 +640,8 @@ class _Solver:
         g, tr = self.graph, self.trace
         steps = []
         loss = g.tex[g.output]
-        for layer in g.layers:
+        explained = False
+        for layer in reversed(g.layers):
             n = layer.number
             wnames = [x for row in layer.weights for x in row]
             asked_w = [x for x in wnames if x in targets]
@@ -604,8 +661,10 @@ class _Solver:
                 forms = [Form("=", rf"{delta_sym} \left({prev_sym}\right)^{{\top}}", f"δ{n}·a{n - 1}ᵀ"),
                          Form("=", left + " " + _matrix_tex(a_row), _matrix_text(d_cells_t) + " " + _matrix_text(a_row_t)),
                          Form("=" if exact else "approx", _matrix_tex(grads), _matrix_text(grads_t))]
-                steps.append(Step(f"W{n}", "The gradient of each weight is the delta of its unit times the "
-                                           "activation feeding it:",
+                prose = "" if explained else ("The gradient of each weight is the delta of its unit times the "
+                                               "activation feeding it:")
+                explained = True
+                steps.append(Step(f"W{n}", prose,
                                   (Equation(rf"\frac{{\partial {loss}}}{{\partial \mathbf{{W}}^{{{n}}}}}", f"∂{g.output}/∂W{n}",
                                             tuple(_dedupe(forms))),)))
             else:
@@ -666,13 +725,25 @@ class _Solver:
                 rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))
                 sub = sympy.Add(w.value(old) if not old.free_symbols else old,
                                 sympy.Mul(-1, w.value(eta), w.value(grad) if not grad.free_symbols else grad))
-            lhs_tex = self.graph.tex.get(name, name) + "'"
+            lhs_tex = "{" + self.graph.tex.get(name, name) + "}'"
             eq = w.chain(sym, rule, sub, new)
             eqs.append(Equation(lhs_tex, name + "'", eq.forms))
         tail = ", every gradient taken at the unchanged parameters:"
         lead = "One gradient-descent step with learning rate "
         return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
                      rf"{lead}$\eta = {w.number(eta)}${tail}")]
+
+
+def _merge(steps: list[Step]) -> tuple[Step, ...]:
+    """Steps without a prose line join the block before them, so their equations align."""
+    out: list[Step] = []
+    for st in steps:
+        if out and not st.prose:
+            prev = out[-1]
+            out[-1] = Step(prev.quantity + " " + st.quantity, prev.prose, prev.equations + st.equations, prev.prose_tex)
+        else:
+            out.append(st)
+    return tuple(out)
 
 
 def key_delta(n: int) -> str:

@@ -120,9 +120,13 @@ def lower(r, y, notation_y) -> Graph:
 
     # target and loss
     loss_name = nota.loss
-    if "target" not in m:
-        r.fail(y, "network needs a 'target' (y) for the loss; give a number, or a list for several outputs")
     loss_y = m.get("loss")
+    if "target" not in m:
+        if loss_y is not None:
+            r.fail(loss_y, "a loss needs a 'target' (y): give a number, or a list for several outputs")
+        return Graph(kind="network", nodes=tuple(nodes) + tuple(computed), output=out_layer.a[-1], values=values,
+                     parameters=tuple(params), tex=tex, layers=tuple(layers), inputs=tuple(groups[f"a{L0}"]),
+                     groups=groups, has_loss=False)
     loss_key = loss_y.value if loss_y is not None and isinstance(loss_y.value, str) else "half_squared"
     target_vals = _targets(r, m["target"], len(out_layer.a), loss_key, u0)
     tnames = ["y"] if len(out_layer.a) == 1 else [f"y{j + u0}" for j in range(len(out_layer.a))]
