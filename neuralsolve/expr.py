@@ -184,7 +184,7 @@ def _suggest(name: str, choices) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     if close:
         return f"did you mean {close[0]!r}?"
-    return "the catalogue has: " + ", ".join(sorted(choices))
+    return "expected one of: " + ", ".join(sorted(choices))
 
 
 def suggest(name: str, choices) -> str:

@@ -30,6 +30,16 @@ def is_negative(e, values) -> bool:
     return False
 
 
+def tex_number(s: str) -> str:
+    """1.23e-7 as LaTeX: 1.23 \times 10^{-7}."""
+    import re
+
+    if re.fullmatch(r"-?\d+(\.\d*)?e[-+]?\d+", s):
+        mant, exp = s.split("e")
+        return rf"{mant} \times 10^{{{int(exp)}}}"
+    return s
+
+
 def number_text(v, precision: int, decimals: bool, frac, exact=None) -> str:
     """A number for display: exact fraction, terminating decimal, short exact form, or rounded."""
     if exact is not None and not v.is_Rational and not v.has(sympy.Float):
@@ -70,11 +80,11 @@ def rounded(v, precision: int) -> str:
     import mpmath
 
     with mpmath.workdps(precision + 10):
-        s = mpmath.nstr(mpmath.mpf(f._mpf_), precision, min_fixed=-4, max_fixed=precision + 6, strip_zeros=False)
+        s = mpmath.nstr(mpmath.mpf(f._mpf_), precision, min_fixed=-6, max_fixed=precision + 6, strip_zeros=False)
     if "e" in s:
         mant, exp = s.split("e")
-        return f"{mant}e{int(exp)}"
-    return s
+        return f"{mant.rstrip('.')}e{int(exp)}"
+    return s.rstrip(".")
 
 
 def _numeric(e) -> bool:
@@ -194,6 +204,9 @@ class TexPrinter(_Layout, LatexPrinter):
 
     printmethod = "_latex_ns"
 
+    def _number(self, v, exact: bool = True):
+        return tex_number(_Layout._number(self, v, exact))
+
     def __init__(self, settings=None):
         settings = dict(settings or {})
         own = {k: settings.pop(k) for k in list(settings) if k in _Layout._own_settings}
@@ -232,7 +245,7 @@ class TexPrinter(_Layout, LatexPrinter):
         return self._number(expr)
 
     def _print_Float(self, expr):
-        return rounded(expr, self._settings["precision"])
+        return self._number(expr)
 
     def _function_power(self, f, exp):
         return self._fn(f, exp)
@@ -320,7 +333,8 @@ class TextPrinter(_Layout, StrPrinter):
         return f"{self._print(f)}^{exp}"
 
     def _print_Function(self, expr):
-        name = {fn.relu_prime: "relu'", fn.step_prime: "step'", sympy.Max: "max", sympy.Min: "min"}.get(
+        name = {fn.relu_prime: "relu'", fn.step_prime: "step'", sympy.Max: "max", sympy.Min: "min",
+                fn.sigmoid: "σ"}.get(
             type(expr), type(expr).__name__)
         return f"{name}({', '.join(self._print(a) for a in expr.args)})"
 

@@ -98,7 +98,7 @@ class Evaluator:
             if call in self.approx:
                 return self.approx[call]
             if isinstance(expr, sympy.log) and args[0] == 0:
-                raise UndefinedStep("log of 0")
+                raise UndefinedStep("log of 0 is undefined")
             if isinstance(expr, sympy.log) and args[0].is_number and args[0].is_negative:
                 raise UndefinedStep(f"log of the negative number {args[0]}")
             if type(expr).__name__ in ("relu", "relu_prime", "step") and args[0] == 0:

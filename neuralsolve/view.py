@@ -12,7 +12,7 @@ import sympy
 
 from .functions import standard
 from .graph import Graph
-from .latex import TexPrinter, TextPrinter, Value, number_text, tex_escape
+from .latex import TexPrinter, TextPrinter, Value, number_text, tex_escape, tex_number
 from .spec import Ask, Part, Problem
 from .trace import Trace, needed, trace
 
@@ -161,7 +161,8 @@ class Writer:
         else:
             frac = lambda p, q: f"{p}/{q}"  # noqa: E731
             ex = self.text
-        return number_text(v, self.precision, self.problem.decimals, frac, ex if exact else None)
+        out = number_text(v, self.precision, self.problem.decimals, frac, ex if exact else None)
+        return tex_number(out) if media == "tex" else out
 
     def form(self, e, rel="=") -> Form:
         return Form(rel, self.tex(e), self.text(e))

@@ -1,0 +1,103 @@
+"""Timings measured side by side in one run, printed as ratios.
+
+    python benchmarks/run.py
+
+1. per problem in problems/: load + trace + view + render (LaTeX), in-process;
+2. whole-process `neuralsolve render --latex` against `python -c "import sympy"`;
+3. the tracer against naive whole-expression sympy.diff on growing random networks;
+4. all gradients of a 4-layer width-16 tanh network (about 1,000 parameters) at 30+ digits.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sympy
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import neuralsolve  # noqa: E402
+from neuralsolve.spec import loads  # noqa: E402
+from neuralsolve.trace import trace  # noqa: E402
+
+
+def best(fn, repeat=3):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def network_yaml(rng, widths, act="tanh", exact=True):
+    def num():
+        q = sympy.Rational(rng.randint(-9, 9), 10)
+        return f'"{q}"'
+
+    lines = ["title: bench", "network:", f"  input: [{', '.join(num() for _ in range(widths[0]))}]", "  layers:"]
+    for n_in, n_out in zip(widths, widths[1:]):
+        rows = ", ".join("[" + ", ".join(num() for _ in range(n_in)) + "]" for _ in range(n_out))
+        lines += [f"    - weights: [{rows}]", f"      biases: [{', '.join(num() for _ in range(n_out))}]",
+                  f"      activation: {act}"]
+    lines += [f"  target: [{', '.join('0' for _ in range(widths[-1]))}]", "  loss: half_squared"]
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    print("== 1. solve + render LaTeX per problem (in-process, best of 3)")
+    for p in sorted((ROOT / "problems").glob("*.yaml")):
+        t = best(lambda: neuralsolve.solve(p).latex())
+        print(f"  {p.stem:22s} {t * 1000:8.1f} ms")
+
+    print("== 2. whole process: neuralsolve render --latex vs python -c 'import sympy' (median of 5)")
+    square = str(ROOT / "problems" / "square-network.yaml")
+    base, ours = [], []
+    for _ in range(5):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import sympy"], check=True)
+        base.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "neuralsolve", "render", square, "--latex"], check=True,
+                       stdout=subprocess.DEVNULL)
+        ours.append(time.perf_counter() - t)
+    b, o = statistics.median(base), statistics.median(ours)
+    print(f"  import sympy {b:.3f} s   render --latex {o:.3f} s   ratio {o / b:.2f} (target <= 2.0)")
+
+    print("== 3. tracer vs naive whole-expression sympy.diff (tanh networks, exact inputs)")
+    rng = random.Random(7)
+    for widths in ([2, 2, 1], [2, 3, 3, 1], [4, 4, 4, 1], [4, 6, 6, 2]):
+        text = network_yaml(rng, widths)
+        problem = loads(text)
+        g = problem.graph
+        t_ours = best(lambda: trace(g, g.parameters), repeat=1)
+        # naive: substitute every definition into one loss expression, diff it per parameter, evaluate at 50 digits
+        def naive():
+            defs = {}
+            for node in g.nodes:
+                if node.expr is not None:
+                    defs[node.symbol] = node.expr.xreplace(defs)
+            L = defs[sympy.Symbol(g.output)]
+            vals = {sympy.Symbol(k): v for k, v in g.values.items()}
+            return [sympy.N(sympy.diff(L, sympy.Symbol(p)).xreplace(vals), 50) for p in g.parameters]
+
+        t_naive = best(naive, repeat=1)
+        print(f"  widths {str(widths):16s} {len(g.parameters):4d} params   tracer {t_ours:7.3f} s   "
+              f"naive {t_naive:7.3f} s   naive/tracer {t_naive / t_ours:7.1f}")
+
+    print("== 4. all gradients, 4 layers of width 16, tanh, 30+ digits")
+    text = network_yaml(rng, [16, 16, 16, 16, 1])
+    problem = loads(text)
+    g = problem.graph
+    t = best(lambda: trace(g, g.parameters), repeat=1)
+    print(f"  {len(g.parameters)} parameters: {t:.3f} s (target < 1 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Shared fixtures: the problems folder and helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = sorted((ROOT / "problems").glob("*.yaml"))
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write a YAML problem into a temporary file and return its path."""
+
+    def _write(text: str, name: str = "p.yaml") -> Path:
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return _write

@@ -1,0 +1,206 @@
+"""Every forward value, loss and gradient against an independent oracle.
+
+The oracle builds the loss as one whole SymPy expression of the parameters
+(no graph, no tracer) and differentiates it with sympy.diff; the answers
+come from `neuralsolve`'s JSON contract, read back with sympy.sympify.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sympy
+
+import neuralsolve
+
+from .conftest import ROOT
+from neuralsolve.functions import standard
+
+RATIONAL_ACTS = ["identity", "relu", "square", "x^2 + x", "step"]
+SMOOTH_ACTS = ["sigmoid", "tanh", "softplus", "swish"]
+
+ORACLE_ACT = {
+    "identity": lambda z: z,
+    "relu": lambda z: sympy.Max(0, z),
+    "square": lambda z: z**2,
+    "x^2 + x": lambda z: z**2 + z,
+    "step": lambda z: sympy.Heaviside(z, 1),
+    "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)),
+    "tanh": sympy.tanh,
+    "softplus": lambda z: sympy.log(1 + sympy.exp(z)),
+    "swish": lambda z: z / (1 + sympy.exp(-z)),
+}
+ORACLE_LOSS = {
+    "half_squared": lambda a, y: sum((ai - yi) ** 2 for ai, yi in zip(a, y)) / 2,
+    "squared": lambda a, y: sum((ai - yi) ** 2 for ai, yi in zip(a, y)),
+    "mse": lambda a, y: sum((ai - yi) ** 2 for ai, yi in zip(a, y)) / len(a),
+    "log_cosh": lambda a, y: sum(sympy.log(sympy.cosh(ai - yi)) for ai, yi in zip(a, y)),
+}
+
+
+def _frac(rng):
+    return sympy.Rational(rng.randint(-6, 6), rng.choice([1, 2, 4, 5]))
+
+
+def _yaml_num(q):
+    return f'"{q}"' if not q.is_Integer else str(q)
+
+
+def random_network(rng, acts, losses):
+    sizes = [rng.randint(1, 3) for _ in range(rng.randint(2, 4))]
+    x = [_frac(rng) for _ in range(sizes[0])]
+    layers = []
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        W = [[_frac(rng) for _ in range(n_in)] for _ in range(n_out)]
+        b = [_frac(rng) for _ in range(n_out)] if rng.random() < 0.7 else None
+        layers.append((W, b, rng.choice(acts)))
+    y = [_frac(rng) for _ in range(sizes[-1])]
+    loss = rng.choice(losses)
+    lines = ["title: random", "network:", f"  input: [{', '.join(map(_yaml_num, x))}]", "  layers:"]
+    for W, b, act in layers:
+        rows = ", ".join("[" + ", ".join(map(_yaml_num, r)) + "]" for r in W)
+        lines.append(f"    - weights: [{rows}]")
+        if b is not None:
+            lines.append(f"      biases: [{', '.join(map(_yaml_num, b))}]")
+        lines.append(f"      activation: {act}")
+    lines.append(f"  target: [{', '.join(map(_yaml_num, y))}]")
+    lines.append(f"  loss: {loss}")
+    lines.append("parts:\n  - ask: [forward, loss, backward]")
+    return "\n".join(lines) + "\n", x, layers, y, loss
+
+
+def oracle(x, layers, y, loss):
+    """Symbols for every parameter, the whole loss expression, and the values."""
+    values, a, forward = {}, list(x), {}
+    for li, (W, b, act) in enumerate(layers):
+        num = li + 2
+        z = []
+        for j, row in enumerate(W):
+            terms = []
+            for k, wv in enumerate(row):
+                s = sympy.Symbol(f"w{num}_{j + 1}_{k + 1}")
+                values[s] = wv
+                terms.append(s * a[k])
+            if b is not None:
+                s = sympy.Symbol(f"b{num}_{j + 1}")
+                values[s] = b[j]
+                terms.append(s)
+            z.append(sympy.Add(*terms))
+        for j, zj in enumerate(z):
+            forward[f"z{num}_{j + 1}"] = zj
+        a = [ORACLE_ACT[act](zj) for zj in z]
+        for j, aj in enumerate(a):
+            forward[f"a{num}_{j + 1}"] = aj
+    return values, forward, ORACLE_LOSS[loss](a, y)
+
+
+def _answers(text):
+    import json
+
+    return json.loads(neuralsolve.solve_text(text).json())["answers"]
+
+
+def _kinked(forward, values, layers):
+    """Whether some relu/step input is exactly 0 (where the oracle's convention differs)."""
+    for name, expr in forward.items():
+        if name.startswith("z") and expr.subs(values) == 0:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_rational_networks_exact(seed):
+    rng = random.Random(seed)
+    while True:  # redraw a network with a unit exactly on a relu/step kink: conventions differ there
+        text, x, layers, y, loss = random_network(rng, RATIONAL_ACTS, ["half_squared", "squared", "mse"])
+        values, forward, L = oracle(x, layers, y, loss)
+        if not _kinked(forward, values, layers):
+            break
+    ans = _answers(text)
+    for name, expr in forward.items():
+        assert sympy.sympify(ans[name]) == expr.subs(values), name
+    assert sympy.sympify(ans["L"]) == L.subs(values)
+    for s, v in values.items():
+        expected = sympy.diff(L, s).subs(values)
+        expected = expected.replace(lambda e: isinstance(e, sympy.DiracDelta), lambda e: sympy.S.Zero)
+        got = sympy.sympify(ans[f"dL/d{s.name}"])
+        assert got == expected, (s, got, expected)
+        assert got.is_Rational
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_smooth_networks_to_30_digits(seed):
+    rng = random.Random(1000 + seed)
+    text, x, layers, y, loss = random_network(rng, SMOOTH_ACTS, ["half_squared", "log_cosh", "mse"])
+    values, forward, L = oracle(x, layers, y, loss)
+    ans = _answers(text)
+    for s in values:
+        expected = sympy.N(sympy.diff(L, s).subs(values), 40)
+        got = sympy.N(sympy.sympify(ans[f"dL/d{s.name}"]), 40)
+        assert abs(got - expected) <= sympy.Float("1e-28") * max(1, abs(expected)), (s, got, expected)
+
+
+def random_graph(rng):
+    """A random DAG of equations with shared parameters and several paths."""
+    leaves = ["p1", "p2", "p3", "x1"]
+    funcs = ["tanh({})", "sigmoid({})", "({})^2", "log(1 + exp({}))", "({})*({})", "{} + 2*{}"]
+    eqs, names = {}, list(leaves)
+    for i in range(rng.randint(3, 7)):
+        f = rng.choice(funcs)
+        args = [rng.choice(names) for _ in range(f.count("{}"))]
+        eqs[f"q{i}"] = f.format(*args)
+        names.append(f"q{i}")
+    eqs["E"] = " + ".join(f"q{i}" for i in range(len(eqs))) + " + p1*x1 + p2*p3"
+    vals = {n: _frac(rng) for n in leaves}
+    lines = ["title: random graph", "graph:", "  equations:"]
+    lines += [f"    {k}: {v}" for k, v in eqs.items()]
+    lines.append("  values: {" + ", ".join(f"{k}: {_yaml_num(v)}" for k, v in vals.items()) + "}")
+    lines.append("  parameters: [p1, p2, p3]")
+    return "\n".join(lines) + "\n", eqs, vals
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_graphs_collect_every_path(seed):
+    rng = random.Random(2000 + seed)
+    text, eqs, vals = random_graph(rng)
+    # the oracle: substitute definitions into one expression, with SymPy's own parser on our test text
+    env = {}
+    for k, v in eqs.items():
+        expr = sympy.sympify(v.replace("^", "**"), locals={"sigmoid": lambda t: 1 / (1 + sympy.exp(-t))})
+        env[k] = expr.subs(env)
+    E = env["E"]
+    values = {sympy.Symbol(k): v for k, v in vals.items()}
+    ans = _answers(text)
+    for p in ("p1", "p2", "p3"):
+        expected = sympy.N(sympy.diff(E, sympy.Symbol(p)).subs(values), 40)
+        got = sympy.N(sympy.sympify(ans[f"dE/d{p}"]), 40)
+        assert abs(got - expected) <= sympy.Float("1e-28") * max(1, abs(expected)), (p, got, expected)
+
+
+def test_symbolic_graph_answer_substitutes_back_to_the_truth():
+    """A symbolic answer uses node names; substituting their definitions gives the true derivative."""
+    w = neuralsolve.solve(ROOT / "problems" / "tanh-graph.yaml")
+    got = sympy.sympify(w.answers["dE/dw13"])
+    import yaml
+
+    eqs = yaml.safe_load(open(ROOT / "problems" / "tanh-graph.yaml"))["graph"]["equations"]
+    defs = {}
+    for k, v in eqs.items():
+        defs[sympy.Symbol(k)] = sympy.sympify(v).subs(defs)
+    # replace node names by their definitions until none is left
+    full = got
+    for _ in range(12):
+        full = full.subs(defs)
+    E = defs[sympy.Symbol("E")]
+    truth = sympy.diff(E, sympy.Symbol("w13"))
+    point = {s: sympy.Rational(i + 2, 7) for i, s in enumerate(sorted(E.free_symbols, key=str))}
+    assert abs(sympy.N(full.subs(point) - truth.subs(point), 30)) < 1e-25
+    assert "dE" not in w.answers["dE/dw13"]
+
+
+def test_standard_rewrites_leave_no_custom_function():
+    from neuralsolve.functions import sigmoid, swish
+
+    x = sympy.Symbol("x")
+    assert standard(sigmoid(x) + swish(x)).atoms(sympy.Function) <= {sympy.exp(-x)}
