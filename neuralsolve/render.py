@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import jinja2
 
@@ -14,8 +15,17 @@ from .view import Solution
 FORMATS = ("latex", "markdown", "json", "terminal")
 
 
+def _template_dir():
+    """The installed templates (neuralsolve.templates), or the checkout's top-level templates/."""
+    try:
+        return resources.files("neuralsolve.templates")
+    except ModuleNotFoundError:  # running from a source checkout that is not installed
+        return Path(__file__).resolve().parent.parent / "templates"
+
+
 def _loader() -> jinja2.BaseLoader:
-    return jinja2.FunctionLoader(lambda name: resources.files("neuralsolve.templates").joinpath(name).read_text("utf-8"))
+    folder = _template_dir()
+    return jinja2.FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8"))
 
 
 @lru_cache(maxsize=None)
