@@ -139,10 +139,10 @@ class _Builder:
             left, right = b(node.left), b(node.right)
             op = node.op
             if isinstance(op, ast.Add):
-                return sympy.Add(left, right, evaluate=evaluate)
+                return _add(left, right, evaluate)
             if isinstance(op, ast.Sub):
                 negated = -right if right.is_Number else sympy.Mul(sympy.S.NegativeOne, right, evaluate=evaluate)
-                return sympy.Add(left, negated, evaluate=evaluate)
+                return _add(left, negated, evaluate)
             if isinstance(op, ast.Mult):
                 return sympy.Mul(left, right, evaluate=evaluate)
             if isinstance(op, ast.Div):
@@ -176,6 +176,13 @@ class _Builder:
             return FUNCTIONS[name](*args, evaluate=evaluate)
         self.fail(node, f"{type(node).__name__.lower()} is not allowed in an expression; "
                         "use numbers, names, + - * / ^ and catalogue functions")
+
+
+def _add(left, right, evaluate: bool):
+    """left + right; unevaluated sums stay flat (a - b + c, not (a - b) + c)."""
+    if not evaluate and left.is_Add:
+        return sympy.Add(*left.args, right, evaluate=False)
+    return sympy.Add(left, right, evaluate=evaluate)
 
 
 def _suggest(name: str, choices) -> str:

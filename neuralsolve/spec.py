@@ -160,7 +160,7 @@ def _approximations(r: Reader, y: Y | None):
         v = r.expr(val, f"the approximation of {key}")
         if not v.value.is_number:
             r.fail(val, f"the approximation of {key} must be a number")
-        out.append((k.value, v.value))
+        out.append((k.display, v.value))  # matched against calls as written: log(1/10), not -log(10)
     return tuple(out)
 
 

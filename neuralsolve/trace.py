@@ -151,6 +151,17 @@ def partial(expr, sym):
         having = [f for f in expr.args if f.has(sym)]
         if len(having) == 1 and having[0] == sym:
             return sympy.Mul(*[f for f in expr.args if f is not having[0]])
+        if len(having) == 1:  # c * f(sym): c * f', numbers gathered in front
+            others = [f for f in expr.args if f is not having[0]]
+            inner = partial(having[0], sym)
+            coeff = sympy.Mul(*[f for f in others if f.is_Number])
+            rest = [f for f in others if not f.is_Number]
+            if inner.is_Mul and inner.args and inner.args[0].is_Number:
+                coeff, inner = coeff * inner.args[0], sympy.Mul(*inner.args[1:], evaluate=False)
+            factors = ([coeff] if coeff != 1 else []) + rest + ([inner] if inner != 1 else [])
+            if not factors:
+                return sympy.S.One
+            return sympy.Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
     if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and expr.base.has(sym):
         # n u^(n-1) u', kept as a product: SymPy would spread 2(y - t) into 2y - 2t
         n, u = expr.exp, expr.base
@@ -180,7 +191,8 @@ def forward_pass(graph: Graph, approximations=(), overrides=None) -> tuple[dict,
             except UndefinedStep as exc:
                 raise _located(node, f"computing {node.name}: {exc}") from None
         forward[node.name] = Forward(node.name, v)
-        env[sym] = v if _is_numeric(v) else sym
+        # a symbolic value stays named, except a leaf given as an expression (input x1) which is that expression
+        env[sym] = v if _is_numeric(v) or (node.is_leaf and v is not sym) else sym
         if ev.kinks:
             conventions.extend(k for k in ev.kinks if k not in conventions)
             ev.kinks.clear()
@@ -208,10 +220,15 @@ def needed(graph: Graph, targets) -> list[str]:
     return [n.name for n in reversed(graph.nodes) if n.name in reaches and n.name in below]
 
 
-def backward_pass(graph: Graph, env, targets, approximations=()) -> dict[str, Adjoint]:
-    """Adjoints of every node between the targets and the output, each once."""
+def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None) -> dict[str, Adjoint]:
+    """Adjoints of every node between the targets and the output, each once.
+
+    `kinks`, if a list, collects the kinks met (relu'(0)), for the answer to state.
+    """
     kids = graph.children()
     ev = Evaluator(env, approximations)
+    if kinks is not None:
+        ev.kinks = kinks
     adj: dict[str, Adjoint] = {}
     for name in needed(graph, targets):
         if name == graph.output:
@@ -240,5 +257,7 @@ def backward_pass(graph: Graph, env, targets, approximations=()) -> dict[str, Ad
 def trace(graph: Graph, targets, approximations=(), overrides=None) -> Trace:
     """Forward pass, then the reverse pass pruned to `targets`."""
     env, forward, conventions = forward_pass(graph, approximations, overrides)
-    adjoints = backward_pass(graph, env, tuple(targets), approximations) if targets else {}
+    kinks: list[str] = []
+    adjoints = backward_pass(graph, env, tuple(targets), approximations, kinks) if targets else {}
+    conventions += tuple(k for k in dict.fromkeys(kinks) if k not in conventions)
     return Trace(graph, env, forward, adjoints, conventions)

@@ -197,14 +197,27 @@ class Writer:
             out = self._collapse(out, display, env)
         return out
 
-    def _collapse(self, out, display, env):
+    def approximated(self, display, env):
+        """The rule with numbers, and with the problem's approximations in place (None if none apply)."""
+        if not self.problem.approximations:
+            return None
+        out = self._collapse(None, display, env, approximations=dict(self.problem.approximations))
+        return out
+
+    def _collapse(self, out, display, env, approximations=None):
         from .trace import Evaluator
 
         ev = Evaluator(env)
         calls = {}
         for orig in sympy.preorder_traversal(display):
             if isinstance(orig, sympy.Function) and orig.args and not ev(orig).free_symbols:
-                calls[orig] = self.value(ev(orig))
+                if approximations is not None:
+                    with sympy.evaluate(False):
+                        call = orig.func(*[ev(a) for a in orig.args])
+                    if call in approximations:
+                        calls[orig] = self.value(approximations[call], exact=True)
+                else:
+                    calls[orig] = self.value(ev(orig))
         if not calls:
             return out
         with sympy.evaluate(False):
@@ -254,6 +267,7 @@ class _Solver:
         self.answers: dict[str, str] = {}
         targets = self._all_targets()
         self.trace = trace(self.graph, targets, problem.approximations)
+        self._asks_loss = any(a.what == "loss" for p in problem.parts for a in p.asks)
         self.notes: list[str] = []
 
     # -- targets -------------------------------------------------------
@@ -325,8 +339,12 @@ class _Solver:
                 steps.extend(self._layer_forward(w, layer, tr, suffix))
         else:
             for node in g.nodes:
-                if node.is_leaf or node.name == g.output:
+                if node.is_leaf:
                     continue
+                if node.name == g.output:
+                    if self._asks_loss or suffix:
+                        continue  # shown by the loss ask
+                    self.shown.add("loss")
                 steps.append(Step(node.name, "", (self._definition(w, node, tr),)))
                 self.answers[node.name + suffix] = answer_string(tr.value(node.name))
         if steps and prose:
@@ -339,7 +357,7 @@ class _Solver:
         sub = w.substitute(node.display, tr.env)
         if v.free_symbols and sub == node.display:
             v = None
-        return w.chain(node.symbol, node.display, sub, v)
+        return w.chain(node.symbol, node.display, sub, v, extra=w.approximated(node.display, tr.env))
 
     def _layer_forward(self, w: Writer, layer, tr: Trace, suffix: str) -> list[Step]:
         g = self.graph
@@ -506,8 +524,9 @@ class _Solver:
         sub = total([(1 if direct else known(t.child), w.substitute(t.partial, tr.env, collapse=True))
                      for t in adj.terms])
         value = adj.value
-        if value.free_symbols and len(w.text(value)) > SYMBOLIC_VALUE_LIMIT:
-            value = None
+        if value.free_symbols and (len(w.text(value)) > SYMBOLIC_VALUE_LIMIT
+                                   or not any("/" in s.name for s in sub.free_symbols)):
+            value = None  # too long to help, or the line above already is the answer
         return w.chain(w.adjoint(name), chain if chain is not None else rule, sub if chain is None else rule,
                        value, extra=None if chain is None else sub)
 
@@ -529,7 +548,7 @@ class _Solver:
                     self.shown.add(key)
                     lhs = rf"{act.tex}'\left(x\right)"
                     steps.append(Step(key, "The derivative of the activation:",
-                                      (Equation(lhs, f"{act.text}'(x)", (w.form(act.derivative.xreplace({sympy.Symbol('x'): x})),)),)))
+                                      (Equation(lhs, f"{act.text}'(x)", (_derivative_form(w, act),)),)))
         for layer in reversed(layers):
             key = f"delta:{layer.number}"
             if key in self.shown:
@@ -547,95 +566,88 @@ class _Solver:
         return steps
 
     def _delta(self, w: Writer, layer) -> list[Step]:
+        """delta^l for a whole layer, in vector form (scalar form for a one-unit hidden layer)."""
         g, tr = self.graph, self.trace
         n = layer.number
         out = layer is g.layers[-1]
         single = len(layer.z) == 1
         loss = g.tex[g.output]
         delta_lhs = (g.adjoint_tex[layer.z[0]], f"δ{layer.z[0][1:]}") if single else (rf"\boldsymbol{{\delta}}^{{{n}}}", f"δ{n}")
-        dz_tex = (rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.z[0]]}}}" if single
-                  else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{z}}^{{{n}}}}}")
+        dz = Form("=", rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.z[0]]}}}" if single
+                  else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{z}}^{{{n}}}}}",
+                  f"∂{g.output}/∂{layer.z[0] if single else f'z{n}'}")
         deltas = [tr.adjoints[z].value for z in layer.z]
-        steps = []
+
+        def equation(forms):
+            return (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms + self._vector_result(w, deltas)))),)
+
         if out and g.softmax_cross_entropy:
-            y_cells = [[w.number(tr.value(t))] for t in g.targets]
-            a_cells = [[w.number(tr.value(a)) if not tr.symbolic(a) else w.tex(sympy.Symbol(a))] for a in layer.a]
-            forms = [Form("=", dz_tex, f"∂{g.output}/∂z{n}"),
-                     Form("=", rf"\mathbf{{a}}^{{{n}}} - \mathbf{{e}}_y", f"a{n} - e_y"),
-                     Form("=", _matrix_tex(a_cells) + " - " + _matrix_tex(y_cells),
-                          _matrix_text([[w.number(tr.value(a), 'text')] for a in layer.a]) + " - "
-                          + _matrix_text([[w.number(tr.value(t), 'text')] for t in g.targets]))]
-            forms += self._vector_result(w, deltas)
+            a_vals = [tr.env[sympy.Symbol(a)] for a in layer.a]
+            y_vals = [tr.value(t) for t in g.targets]
+            forms = [dz, Form("=", rf"\mathbf{{a}}^{{{n}}} - \mathbf{{e}}_y", f"a{n} - e_y"),
+                     Form("=", _matrix_tex(_cells(w, a_vals)) + " - " + _matrix_tex(_cells(w, y_vals)),
+                          _matrix_text(_cells(w, a_vals, "text")) + " - " + _matrix_text(_cells(w, y_vals, "text")))]
             return [Step(key_delta(n), "With softmax outputs and the cross-entropy loss, the two derivatives combine "
-                         "into one: the output minus the one-hot target.",
-                         (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),))]
+                         "into one: the output minus the one-hot target.", equation(forms))]
+        if not out and single:
+            eqs = []
+            for name in (layer.a[0], layer.z[0]):
+                self.shown.add(f"adjoint:{name}")
+                eqs.append(self._adjoint_equation(w, name))
+            return [Step(key_delta(n), "Back-propagating through the weights of the layer above:", tuple(eqs))]
         act = layer.activation
-        dprime = [t for z in layer.z for t in tr.adjoints[z].terms]  # da_j/dz_j terms, one per unit
-        sigma_sub = [[w.tex(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
-        sigma_sub_t = [[w.text(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
-        sigma_val = [[w.number(t.partial_value) if not t.partial_value.free_symbols else w.tex(t.partial_value)] for t in dprime]
-        sigma_val_t = [[w.number(t.partial_value, 'text') if not t.partial_value.free_symbols else w.text(t.partial_value)] for t in dprime]
+        identity = act.name == "identity"
+        dprime = [tr.adjoints[z].terms[0] for z in layer.z]  # da_j/dz_j, one per unit
+        sig_sub = [[w.tex(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
+        sig_sub_t = [[w.text(w.substitute(t.partial, tr.env, collapse=True))] for t in dprime]
+        sig_val = [t.partial_value for t in dprime]
         da = [tr.adjoints[a].value for a in layer.a]
-        da_cells = [[w.number(v) if not v.free_symbols else w.tex(v)] for v in da]
-        da_cells_t = [[w.number(v, 'text') if not v.free_symbols else w.text(v)] for v in da]
+        z_sym = g.tex[layer.z[0]] if single else rf"\mathbf{{z}}^{{{n}}}"
+        z_txt = layer.z[0] if single else f"z{n}"
+        odot, odot_t = (r" \cdot ", " · ") if single else (r" \odot ", " ⊙ ")
         if out:
-            # dL/da^L first, from the loss
             eqs = []
             for a in layer.a:
                 eqs.append(self._adjoint_equation(w, a))
                 self.shown.add(f"adjoint:{a}")
-            steps.append(Step(f"d{g.output}/da{n}", "The derivative of the loss with respect to the output:", tuple(eqs)))
-            dla_tex = (rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.a[0]]}}}" if single
-                       else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{a}}^{{{n}}}}}")
-            rule = (rf"{act.tex}'\left({g.tex[layer.z[0]]}\right) {dla_tex}" if single
-                    else rf"{act.tex}'\left(\mathbf{{z}}^{{{n}}}\right) \odot {dla_tex}")
-            rule_t = (f"{act.text}'({layer.z[0]})·∂{g.output}/∂{layer.a[0]}" if single
-                      else f"{act.text}'(z{n}) ⊙ ∂{g.output}/∂a{n}")
-            if single:
-                sub = sigma_sub[0][0] + r" \cdot " + _paren_if_neg(da_cells[0][0])
-                sub_t = sigma_sub_t[0][0] + " · " + (f"({da_cells_t[0][0]})" if da_cells_t[0][0].startswith("-")
-                                                      else da_cells_t[0][0])
+            steps = [Step(f"d{g.output}/da{n}", "The derivative of the loss with respect to the output:", tuple(eqs))]
+            dla = (rf"\frac{{\partial {loss}}}{{\partial {g.tex[layer.a[0]]}}}" if single
+                   else rf"\frac{{\partial {loss}}}{{\partial \mathbf{{a}}^{{{n}}}}}")
+            dla_t = f"∂{g.output}/∂{layer.a[0] if single else f'a{n}'}"
+            if identity:
+                forms = [dz, Form("=", dla, dla_t)]
             else:
-                sub = _matrix_tex(sigma_sub) + r" \odot " + _matrix_tex(da_cells)
-                sub_t = _matrix_text(sigma_sub_t) + " ⊙ " + _matrix_text(da_cells_t)
-            forms = [Form("=", dz_tex, f"∂{g.output}/∂{layer.z[0] if single else f'z{n}'}"),
-                     Form("=", rule, rule_t), Form("=", sub, sub_t)]
-            if not single:
-                forms.append(Form("=", _matrix_tex(sigma_val) + r" \odot " + _matrix_tex(da_cells),
-                                  _matrix_text(sigma_val_t) + " ⊙ " + _matrix_text(da_cells_t)))
-            forms += self._vector_result(w, deltas)
-            steps.append(Step(key_delta(n), "", (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),)))
+                forms = [dz, Form("=", rf"{act.tex}'\left({z_sym}\right){odot}{dla}", f"{act.text}'({z_txt}){odot_t}{dla_t}"),
+                         Form("=", _matrix_tex(sig_sub) + odot + _matrix_tex(_cells(w, da, factor=single)),
+                              _matrix_text(sig_sub_t) + odot_t + _matrix_text(_cells(w, da, "text", factor=single)))]
+                if not single:
+                    forms.append(Form("=", _matrix_tex(_cells(w, sig_val)) + odot + _matrix_tex(_cells(w, da)),
+                                      _matrix_text(_cells(w, sig_val, "text")) + odot_t + _matrix_text(_cells(w, da, "text"))))
+            steps.append(Step(key_delta(n), "", equation(forms)))
             return steps
         # hidden layer: delta^l = sigma'(z^l) (.) (W^{l+1})^T delta^{l+1}
         above = g.layers[g.layers.index(layer) + 1]
         m = above.number
-        WT = [[w.tex(w.substitute(sympy.Symbol(above.weights[j][k]), tr.env)) for j in range(len(above.weights))]
-              for k in range(len(layer.a))]
-        WT_t = [[w.text(w.substitute(sympy.Symbol(above.weights[j][k]), tr.env)) for j in range(len(above.weights))]
-                for k in range(len(layer.a))]
-        d_above = [[w.number(tr.adjoints[z].value) if not tr.adjoints[z].value.free_symbols
-                    else w.tex(tr.adjoints[z].value)] for z in above.z]
-        d_above_t = [[w.number(tr.adjoints[z].value, 'text') if not tr.adjoints[z].value.free_symbols
-                      else w.text(tr.adjoints[z].value)] for z in above.z]
-        d_above_sym = rf"\boldsymbol{{\delta}}^{{{m}}}" if len(above.z) > 1 else g.adjoint_tex[above.z[0]]
-        if len(above.z) == 1:
-            d_above = [[_paren_if_neg(c[0])] for c in d_above]
-            d_above_t = [[f"({c[0]})" if c[0].startswith("-") else c[0]] for c in d_above_t]
-        z_sym = g.tex[layer.z[0]] if single else rf"\mathbf{{z}}^{{{n}}}"
-        rule = rf"{act.tex}'\left({z_sym}\right) \odot \left(\left(\mathbf{{W}}^{{{m}}}\right)^{{\top}} {d_above_sym}\right)"
-        rule_t = f"{act.text}'(z{n}) ⊙ (W{m}ᵀ·δ{m})"
-        prod = _matrix_tex(WT) + " " + _matrix_tex(d_above)
-        prod_t = _matrix_text(WT_t) + " " + _matrix_text(d_above_t)
-        forms = [Form("=", dz_tex, f"∂{g.output}/∂z{n}"), Form("=", rule, rule_t),
-                 Form("=", _matrix_tex(sigma_sub) + r" \odot \left(" + prod + r"\right)",
-                      _matrix_text(sigma_sub_t) + " ⊙ (" + prod_t + ")"),
-                 Form("=", _matrix_tex(sigma_val) + r" \odot " + _matrix_tex(da_cells),
-                      _matrix_text(sigma_val_t) + " ⊙ " + _matrix_text(da_cells_t))]
-        forms += self._vector_result(w, deltas)
+        wt = [[tr.env[sympy.Symbol(above.weights[j][k])] for j in range(len(above.weights))] for k in range(len(layer.a))]
+        d_above = [tr.adjoints[z].value for z in above.z]
+        one_above = len(above.z) == 1
+        d_above_sym = g.adjoint_tex[above.z[0]] if one_above else rf"\boldsymbol{{\delta}}^{{{m}}}"
+        back = rf"\left(\mathbf{{W}}^{{{m}}}\right)^{{\top}} {d_above_sym}"
+        back_t = f"W{m}ᵀ·δ{m}"
+        prod = _matrix_tex(_cells(w, wt)) + " " + _matrix_tex(_cells(w, d_above, factor=one_above))
+        prod_t = _matrix_text(_cells(w, wt, "text")) + " " + _matrix_text(_cells(w, d_above, "text", factor=one_above))
+        if identity:
+            forms = [dz, Form("=", back, back_t), Form("=", prod, prod_t)]
+        else:
+            forms = [dz, Form("=", rf"{act.tex}'\left({z_sym}\right) \odot \left({back}\right)",
+                              f"{act.text}'({z_txt}) ⊙ ({back_t})"),
+                     Form("=", _matrix_tex(sig_sub) + r" \odot \left(" + prod + r"\right)",
+                          _matrix_text(sig_sub_t) + " ⊙ (" + prod_t + ")"),
+                     Form("=", _matrix_tex(_cells(w, sig_val)) + r" \odot " + _matrix_tex(_cells(w, da)),
+                          _matrix_text(_cells(w, sig_val, "text")) + " ⊙ " + _matrix_text(_cells(w, da, "text")))]
         for a in layer.a:
             self.shown.add(f"adjoint:{a}")
-        prose = "Back-propagating through the weights of the layer above:"
-        return [Step(key_delta(n), prose, (Equation(delta_lhs[0], delta_lhs[1], tuple(_dedupe(forms))),))]
+        return [Step(key_delta(n), "Back-propagating through the weights of the layer above:", equation(forms))]
 
     def _parameter_gradients(self, w: Writer, targets) -> list[Step]:
         g, tr = self.graph, self.trace
@@ -651,12 +663,13 @@ class _Solver:
             if asked_w and len(asked_w) == len(wnames) and len(wnames) > 1 and f"gradW:{n}" not in self.shown:
                 self.shown.add(f"gradW:{n}")
                 self.shown.update(f"adjoint:{x}" for x in wnames)
-                d_cells = [[self._num(w, tr.adjoints[z].value)] for z in layer.z]
-                d_cells_t = [[self._num(w, tr.adjoints[z].value, "text")] for z in layer.z]
-                a_row = [[self._num(w, tr.value(a)) for a in layer.inputs]]
-                a_row_t = [[self._num(w, tr.value(a), "text") for a in layer.inputs]]
-                grads = [[self._num(w, tr.adjoints[x].value) for x in row] for row in layer.weights]
-                grads_t = [[self._num(w, tr.adjoints[x].value, "text") for x in row] for row in layer.weights]
+                deltas = [tr.adjoints[z].value for z in layer.z]
+                prev = [tr.env[sympy.Symbol(a)] for a in layer.inputs]
+                d_cells, d_cells_t = _cells(w, deltas, factor=len(deltas) == 1), _cells(w, deltas, "text", factor=len(deltas) == 1)
+                a_row, a_row_t = [_cells(w, prev)[i][0] for i in range(len(prev))], [_cells(w, prev, "text")[i][0] for i in range(len(prev))]
+                a_row, a_row_t = [a_row], [a_row_t]
+                grad_vals = [[tr.adjoints[x].value for x in row] for row in layer.weights]
+                grads, grads_t = _cells(w, grad_vals), _cells(w, grad_vals, "text")
                 exact = all(tr.adjoints[x].value.is_Rational or tr.adjoints[x].value.free_symbols for x in wnames)
                 left = _matrix_tex(d_cells) if len(layer.z) > 1 else d_cells[0][0]
                 forms = [Form("=", rf"{delta_sym} \left({prev_sym}\right)^{{\top}}", f"δ{n}·a{n - 1}ᵀ"),
@@ -735,6 +748,16 @@ class _Solver:
                      rf"{lead}$\eta = {w.number(eta)}${tail}")]
 
 
+def _derivative_form(w: Writer, act) -> Form:
+    """sigma'(x) as the catalogue states it; relu and step by cases."""
+    if act.name == "relu":
+        return Form("=", r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}\quad\text{(taken as 0 at } x = 0)",
+                    "1 for x > 0, 0 for x < 0 (taken as 0 at x = 0)")
+    if act.name == "step":
+        return Form("=", r"0 \quad (x \neq 0;\ \text{undefined at } x = 0)", "0 for x ≠ 0 (undefined at x = 0)")
+    return w.form(act.derivative)
+
+
 def _merge(steps: list[Step]) -> tuple[Step, ...]:
     """Steps without a prose line join the block before them, so their equations align."""
     out: list[Step] = []
@@ -749,6 +772,24 @@ def _merge(steps: list[Step]) -> tuple[Step, ...]:
 
 def key_delta(n: int) -> str:
     return f"delta{n}"
+
+
+def _cells(w: Writer, values, media: str = "tex", factor: bool = False):
+    """Matrix cells for values (a list, or a list of rows): numbers as shown, symbols by name.
+
+    With factor, a lone negative number or a sum is bracketed, as it stands in a product.
+    """
+    rows = values if values and isinstance(values[0], list) else [[v] for v in values]
+    out = []
+    for row in rows:
+        cells = []
+        for v in row:
+            c = w.number(v, media) if not v.free_symbols else (w.tex(v) if media == "tex" else w.text(v))
+            if factor and (c.startswith("-") or v.is_Add):
+                c = rf"\left({c}\right)" if media == "tex" else f"({c})"
+            cells.append(c)
+        out.append(cells)
+    return out
 
 
 def _paren_if_neg(s: str) -> str:
@@ -767,10 +808,12 @@ def build(problem: Problem) -> Solution:
     """The Solution of a problem: every part's steps and the JSON answers."""
     solver = _Solver(problem)
     parts = tuple(solver.part(p) for p in problem.parts)
-    notes = []
-    for kink in solver.trace.conventions:
-        notes.append({"relu": "relu(0) = 0.", "relu_prime": "At a unit whose input is exactly 0, relu'(0) is taken as 0.",
-                      "step": "step(0) = 1: the threshold unit fires for inputs >= 0."}[kink])
+    said = {"relu_prime": "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
+            "step": "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0."}
+    notes = [said[k] for k in solver.trace.conventions if k in said]
+    for key, value in problem.approximations:
+        show = TextPrinter({"decimals": problem.decimals, "precision": problem.precision})
+        notes.append(f"As the problem instructs, {show.doprint(key)} is taken as {show.doprint(value)}.")
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = marks_text(sum(marks)) if marks else None
     return Solution(problem.title, parts, dict(solver.answers), tuple(notes), total)
