@@ -816,4 +816,9 @@ def build(problem: Problem) -> Solution:
         notes.append(f"As the problem instructs, {show.doprint(key)} is taken as {show.doprint(value)}.")
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = marks_text(sum(marks)) if marks else None
-    return Solution(problem.title, parts, dict(solver.answers), tuple(notes), total)
+    answers = dict(solver.answers)
+    if not any(a.what == "forward" and a.at for p in problem.parts for a in p.asks):
+        for node in problem.graph.nodes:  # every computed quantity, shown or not, is answered
+            if not node.is_leaf and node.name not in answers:
+                answers[node.name] = answer_string(solver.trace.value(node.name))
+    return Solution(problem.title, parts, answers, tuple(notes), total)
