@@ -169,12 +169,13 @@ def _standard_one(e):
 
 
 def textbook(expr):
-    """Rewrite a derivative into the form exams print.
+    """Rewrite a derivative into the form exams print: sinh(u)/cosh(u) becomes tanh(u).
 
-    sinh(u)/cosh(u) becomes tanh(u), and SymPy's -tanh(t - y) goes back to
-    tanh(y - t): SymPy pulls the sign out of odd functions, which reads badly.
+    (SymPy's -tanh(t - y) is turned back into tanh(y - t) by the printer, not here:
+    an unevaluated form would not survive SymPy's caches, and answers must not
+    depend on what ran before.)
     """
-    if not expr.has(sympy.sinh, sympy.tanh):
+    if not expr.has(sympy.sinh):
         return expr
 
     def fold(e):
@@ -187,16 +188,7 @@ def textbook(expr):
                 if inv in args:
                     args.remove(inv)
                     args[args.index(f)] = sympy.tanh(f.args[0])
-                    break
-        odd = [i for i, f in enumerate(args) if isinstance(f, (sympy.tanh, sympy.sinh))]
-        coeff = [i for i, f in enumerate(args) if f.is_Number]
-        if len(odd) == 1 and coeff and args[coeff[0]].is_negative:
-            i, c = odd[0], coeff[0]
-            f = args[i]
-            args[i] = type(f)(-f.args[0], evaluate=False)
-            args[c] = -args[c]
-            args = [a for a in args if a != 1] or [sympy.S.One]
-            return sympy.Mul(*args, evaluate=False) if len(args) > 1 else args[0]
-        return sympy.Mul(*args) if args != list(e.args) else e
+                    return sympy.Mul(*args)
+        return e
 
     return expr.replace(lambda e: e.is_Mul, fold)

@@ -87,6 +87,27 @@ def rounded(v, precision: int) -> str:
     return s.rstrip(".")
 
 
+_ODD = (sympy.tanh, sympy.sinh, sympy.sin)
+
+
+def flip_odd(e):
+    """-c tanh(t - y) as c tanh(y - t): SymPy pulls signs out of odd functions; exams keep them in.
+
+    Returns the unevaluated flipped product, or None when there is nothing to flip.
+    """
+    if not (e.is_Mul and e.args[0].is_Number and e.args[0] < 0):
+        return None
+    odd = [i for i, f in enumerate(e.args) if isinstance(f, _ODD) and f.args[0].is_Add]
+    if len(odd) != 1:
+        return None
+    args = list(e.args)
+    f = args[odd[0]]
+    args[odd[0]] = type(f)(-f.args[0], evaluate=False)
+    coeff = -args[0]
+    args = ([coeff] if coeff != 1 else []) + args[1:]
+    return sympy.Mul(*args, evaluate=False) if len(args) > 1 else args[0]
+
+
 def _numeric(e) -> bool:
     return e.is_Number or isinstance(e, Value)
 
@@ -124,7 +145,7 @@ class _Layout:
         return self._print(v)
 
     def _print_Add(self, expr, order=None):
-        terms = list(expr.args)
+        terms = [flip_odd(t) or t for t in expr.args]
         vals = self.values
         if is_negative(terms[0], vals) or terms[0].could_extract_minus_sign():
             for i, t in enumerate(terms):
@@ -152,6 +173,9 @@ class _Layout:
         return out
 
     def _print_Mul(self, expr):
+        flipped = flip_odd(expr)
+        if flipped is not None:
+            return self._print(flipped)
         args = list(expr.args)
         sign = ""
         if args[0] == -1 and len(args) > 1:

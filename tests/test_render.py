@@ -91,3 +91,17 @@ def test_jupyter_representations():
     w = neuralsolve.solve(ROOT / "problems" / "square-network.yaml")
     assert w._repr_markdown_().startswith("# ")
     assert r"\begin{align*}" in w._repr_latex_()
+
+
+def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
+    """Set iteration order changes with PYTHONHASHSEED; the output must not."""
+    import sys
+
+    outs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        r = subprocess.run([sys.executable, "-m", "neuralsolve", "render", *map(str, PROBLEMS), "--latex",
+                            "-o", str(tmp_path / seed)], env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        outs.append({p.name: p.read_bytes() for p in sorted((tmp_path / seed).iterdir())})
+    assert outs[0] == outs[1]
