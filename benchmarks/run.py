@@ -50,6 +50,20 @@ def network_yaml(rng, widths, act="tanh", exact=True):
     return "\n".join(lines) + "\n"
 
 
+NAIVE_MAX_PARAMS = 60
+
+
+def naive_gradients(g):
+    """Every gradient by sympy.diff of the whole loss expression, evaluated at 50 digits."""
+    defs = {}
+    for node in g.nodes:
+        if node.expr is not None:
+            defs[node.symbol] = node.expr.xreplace(defs)
+    L = defs[sympy.Symbol(g.output)]
+    vals = {sympy.Symbol(k): v for k, v in g.values.items()}
+    return [sympy.N(sympy.diff(L, sympy.Symbol(p)).xreplace(vals), 50) for p in g.parameters]
+
+
 def main():
     print("== 1. solve + render LaTeX per problem (in-process, best of 3)")
     for p in sorted((ROOT / "problems").glob("*.yaml")):
@@ -70,29 +84,23 @@ def main():
     b, o = statistics.median(base), statistics.median(ours)
     print(f"  import sympy {b:.3f} s   render --latex {o:.3f} s   ratio {o / b:.2f} (target <= 2.0)")
 
-    print("== 3. tracer vs naive whole-expression sympy.diff (tanh networks, exact inputs)")
+    print("== 3. tracer vs naive whole-expression sympy.diff (tanh networks, exact inputs, all gradients)")
+    print("     naive substitutes every definition into one loss expression and differentiates it per parameter;")
+    print(f"     it is run up to {NAIVE_MAX_PARAMS} parameters (beyond that it takes minutes)")
     rng = random.Random(7)
-    for widths in ([2, 2, 1], [2, 3, 3, 1], [4, 4, 4, 1], [4, 6, 6, 2]):
-        text = network_yaml(rng, widths)
-        problem = loads(text)
-        g = problem.graph
-        t_ours = best(lambda: trace(g, g.parameters), repeat=1)
-        # naive: substitute every definition into one loss expression, diff it per parameter, evaluate at 50 digits
-        def naive():
-            defs = {}
-            for node in g.nodes:
-                if node.expr is not None:
-                    defs[node.symbol] = node.expr.xreplace(defs)
-            L = defs[sympy.Symbol(g.output)]
-            vals = {sympy.Symbol(k): v for k, v in g.values.items()}
-            return [sympy.N(sympy.diff(L, sympy.Symbol(p)).xreplace(vals), 50) for p in g.parameters]
-
-        t_naive = best(naive, repeat=1)
-        print(f"  widths {str(widths):16s} {len(g.parameters):4d} params   tracer {t_ours:7.3f} s   "
-              f"naive {t_naive:7.3f} s   naive/tracer {t_naive / t_ours:7.1f}")
+    for depth in (2, 3, 4, 5):
+        for width in (2, 4, 8, 16):
+            widths = [width] * depth + [1]
+            g = loads(network_yaml(rng, widths)).graph
+            t_ours = best(lambda: trace(g, g.parameters), repeat=1)
+            line = f"  depth {depth} width {width:2d} {len(g.parameters):5d} params   tracer {t_ours:7.3f} s"
+            if len(g.parameters) <= NAIVE_MAX_PARAMS:
+                t_naive = best(lambda: naive_gradients(g), repeat=1)
+                line += f"   naive {t_naive:7.3f} s   naive/tracer {t_naive / t_ours:7.1f}"
+            print(line)
 
     print("== 4. all gradients, 4 layers of width 16, tanh, 30+ digits")
-    text = network_yaml(rng, [16, 16, 16, 16, 1])
+    text = network_yaml(rng, [16, 16, 16, 16, 16])
     problem = loads(text)
     g = problem.graph
     t = best(lambda: trace(g, g.parameters), repeat=1)

@@ -85,6 +85,9 @@ class Evaluator:
         args = [self(a) for a in expr.args]
         if all(a is b for a, b in zip(args, expr.args)):
             return expr  # nothing known inside: keep the author's form (and SymPy's hands off it)
+        if (expr.is_Add or expr.is_Mul) and len(args) > 2 and sum(map(_transcendental, args)) >= 2:
+            # several exact transcendental terms combine into a formula only evalf can use: carry DIGITS instead
+            args = [_carried(a) for a in args]
         if expr.is_Add:
             out = sympy.Add(*args)
         elif expr.is_Mul:
@@ -105,6 +108,16 @@ class Evaluator:
                 self.kinks.append(type(expr).__name__)
             out = expr.func(*args)
         return settle(out)
+
+
+def _transcendental(a) -> bool:
+    return not (a.is_Rational or a.is_Float or a.free_symbols)
+
+
+def _carried(a):
+    if a.is_Rational or a.is_Float or a.free_symbols:
+        return a
+    return sympy.Float(a.evalf(DIGITS), DIGITS)
 
 
 def settle(v):
@@ -141,12 +154,25 @@ def _size(e, limit=_EXACT_NODES + 1) -> int:
     return n
 
 
+def _contains(t, sym) -> bool:
+    if t is sym or t == sym:
+        return True
+    if t.is_Mul and all(a.is_Symbol or a.is_Number for a in t.args):
+        return sym in t.args  # w*a: no tree walk needed
+    return t.has(sym)
+
+
 def partial(expr, sym):
     """d expr / d sym, fast for the sums of products networks are made of."""
     if expr == sym:
         return sympy.S.One
     if expr.is_Add:
-        return sympy.Add(*[partial(t, sym) for t in expr.args if t.has(sym)])
+        return sympy.Add(*[partial(t, sym) for t in expr.args if _contains(t, sym)])
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1 and expr.args[0] == sym:
+        try:
+            return textbook(expr.fdiff(1))  # tanh(z) -> 1 - tanh(z)^2 without building a Derivative
+        except sympy.core.function.ArgumentIndexError:  # pragma: no cover
+            pass
     if expr.is_Mul:
         having = [f for f in expr.args if f.has(sym)]
         if len(having) == 1 and having[0] == sym:
@@ -248,7 +274,7 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None) -> 
             terms.append(Term(child, d, dv))
             total = total + adj[child].value * dv
         try:
-            adj[name] = Adjoint(name, tuple(terms), settle(sympy.expand(total) if _is_numeric(total) else total))
+            adj[name] = Adjoint(name, tuple(terms), settle(total))
         except UndefinedStep as exc:
             raise _located(graph.node(name), f"the gradient for {name}: {exc}") from None
     return adj
