@@ -585,8 +585,8 @@ class _Solver:
             a_vals = [tr.env[sympy.Symbol(a)] for a in layer.a]
             y_vals = [tr.value(t) for t in g.targets]
             forms = [dz, Form("=", rf"\mathbf{{a}}^{{{n}}} - \mathbf{{e}}_y", f"a{n} - e_y"),
-                     Form("=", _matrix_tex(_cells(w, a_vals)) + " - " + _matrix_tex(_cells(w, y_vals)),
-                          _matrix_text(_cells(w, a_vals, "text")) + " - " + _matrix_text(_cells(w, y_vals, "text")))]
+                     Form("=", _matrix_tex(_cells(w, a_vals)) + " - " + _matrix_tex(_cells(w, y_vals, exact=True)),
+                          _matrix_text(_cells(w, a_vals, "text")) + " - " + _matrix_text(_cells(w, y_vals, "text", exact=True)))]
             return [Step(key_delta(n), "With softmax outputs and the cross-entropy loss, the two derivatives combine "
                          "into one: the output minus the one-hot target.", equation(forms))]
         if not out and single:
@@ -634,8 +634,8 @@ class _Solver:
         d_above_sym = g.adjoint_tex[above.z[0]] if one_above else rf"\boldsymbol{{\delta}}^{{{m}}}"
         back = rf"\left(\mathbf{{W}}^{{{m}}}\right)^{{\top}} {d_above_sym}"
         back_t = f"W{m}ᵀ·δ{m}"
-        prod = _matrix_tex(_cells(w, wt)) + " " + _matrix_tex(_cells(w, d_above, factor=one_above))
-        prod_t = _matrix_text(_cells(w, wt, "text")) + " " + _matrix_text(_cells(w, d_above, "text", factor=one_above))
+        prod = _matrix_tex(_cells(w, wt, exact=True)) + " " + _matrix_tex(_cells(w, d_above, factor=one_above))
+        prod_t = _matrix_text(_cells(w, wt, "text", exact=True)) + " " + _matrix_text(_cells(w, d_above, "text", factor=one_above))
         if identity:
             forms = [dz, Form("=", back, back_t), Form("=", prod, prod_t)]
         else:
@@ -665,9 +665,10 @@ class _Solver:
                 self.shown.update(f"adjoint:{x}" for x in wnames)
                 deltas = [tr.adjoints[z].value for z in layer.z]
                 prev = [tr.env[sympy.Symbol(a)] for a in layer.inputs]
+                given = g.node(layer.inputs[0]).is_leaf
                 d_cells, d_cells_t = _cells(w, deltas, factor=len(deltas) == 1), _cells(w, deltas, "text", factor=len(deltas) == 1)
-                a_row, a_row_t = [_cells(w, prev)[i][0] for i in range(len(prev))], [_cells(w, prev, "text")[i][0] for i in range(len(prev))]
-                a_row, a_row_t = [a_row], [a_row_t]
+                a_row = [[c[0] for c in _cells(w, prev, exact=given)]]
+                a_row_t = [[c[0] for c in _cells(w, prev, "text", exact=given)]]
                 grad_vals = [[tr.adjoints[x].value for x in row] for row in layer.weights]
                 grads, grads_t = _cells(w, grad_vals), _cells(w, grad_vals, "text")
                 exact = all(tr.adjoints[x].value.is_Rational or tr.adjoints[x].value.free_symbols for x in wnames)
@@ -774,17 +775,18 @@ def key_delta(n: int) -> str:
     return f"delta{n}"
 
 
-def _cells(w: Writer, values, media: str = "tex", factor: bool = False):
+def _cells(w: Writer, values, media: str = "tex", factor: bool = False, exact: bool = False):
     """Matrix cells for values (a list, or a list of rows): numbers as shown, symbols by name.
 
     With factor, a lone negative number or a sum is bracketed, as it stands in a product.
+    With exact, a short exact form (log(2)) is kept: for values the author gave, not computed ones.
     """
     rows = values if values and isinstance(values[0], list) else [[v] for v in values]
     out = []
     for row in rows:
         cells = []
         for v in row:
-            c = w.number(v, media) if not v.free_symbols else (w.tex(v) if media == "tex" else w.text(v))
+            c = w.number(v, media, exact=exact) if not v.free_symbols else (w.tex(v) if media == "tex" else w.text(v))
             if factor and (c.startswith("-") or v.is_Add):
                 c = rf"\left({c}\right)" if media == "tex" else f"({c})"
             cells.append(c)
