@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sympy
 
 from ..expr import suggest
 from ..graph import Graph, Node
@@ -73,7 +72,7 @@ def lower(r, y, notation_y) -> Graph:
 
 def _topological(r, eq_y, parsed) -> list[str]:
     """Equations in an order where each comes after what it uses; a cycle is an error."""
-    order: list[str] = []
+    order: list[str] = []  # depth-first finishing order, used only to find a cycle
     state: dict[str, int] = {}
     for start in parsed:
         if state.get(start):
@@ -98,8 +97,7 @@ def _topological(r, eq_y, parsed) -> list[str]:
                 state[nxt] = 1
                 path.append(nxt)
                 stack.append((nxt, iter(parsed[nxt].names)))
-    # keep the author's order where it is already valid
-    pos = {n: i for i, n in enumerate(parsed)}
+    # keep the author's order where it is already valid: each pass takes the first ready equation
     ready: list[str] = []
     done: set[str] = set()
     remaining = list(parsed)
@@ -110,5 +108,4 @@ def _topological(r, eq_y, parsed) -> list[str]:
                 done.add(n)
                 remaining.remove(n)
                 break
-    del pos
     return ready

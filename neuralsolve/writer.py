@@ -1,0 +1,188 @@
+"""Writing one problem's expressions: both media, its notation, its precision, its placeholders."""
+
+from __future__ import annotations
+
+import sympy
+
+from .latex import TexPrinter, TextPrinter, Value, number_text, tex_number
+from .solution import Equation, Form
+from .spec import Problem
+
+SYMBOLIC_VALUE_LIMIT = 90  # characters: a longer symbolic value is left as the rule above it
+
+class Writer:
+    """Prints expressions of one problem in both media, with its notation and precision."""
+
+    def __init__(self, problem: Problem, precision: int):
+        self.problem = problem
+        g = problem.graph
+        self.graph = g
+        self.precision = precision
+        self.names = dict(g.tex)
+        self.text_names: dict[str, str] = {"eta": "η"}
+        loss = g.output
+        for n in g.nodes:
+            key = f"d{loss}/d{n.name}"
+            self.names[key] = g.adjoint_tex.get(n.name) or rf"\frac{{\partial {self.names[loss]}}}{{\partial {self.names[n.name]}}}"
+            self.text_names[key] = f"∂{loss}/∂{n.name}"
+        self._values: dict[Value, sympy.Expr] = {}
+        self._exact: set[Value] = set()
+
+    def adjoint(self, name: str) -> sympy.Symbol:
+        return sympy.Symbol(f"d{self.graph.output}/d{name}")
+
+    def partial_symbol(self, of: str, wrt: str) -> sympy.Symbol:
+        key = f"∂{of}/∂{wrt}"
+        self.names[key] = rf"\frac{{\partial {self.names[of]}}}{{\partial {self.names[wrt]}}}"
+        self.text_names[key] = key
+        return sympy.Symbol(key)
+
+    def value(self, v: sympy.Expr, exact: bool = False) -> Value:
+        """A placeholder that prints as v (its short exact form too, with exact: log(2), not 0.6931)."""
+        ph = Value(f"#{len(self._values)}")
+        self._values[ph] = v
+        if exact:
+            self._exact.add(ph)
+        return ph
+
+    def tex(self, e) -> str:
+        return TexPrinter({"names": self.names, "values": self._values, "precision": self.precision,
+                           "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
+
+    def text(self, e) -> str:
+        return TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
+                            "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
+
+    def number(self, v, media="tex", exact: bool = True) -> str:
+        """A number as shown: exact where short (1/8, log(2)), else rounded."""
+        if media == "tex":
+            frac = lambda p, q: (rf"-\frac{{{-p}}}{{{q}}}" if p < 0 else rf"\frac{{{p}}}{{{q}}}")  # noqa: E731
+            ex = self.tex
+        else:
+            frac = lambda p, q: f"{p}/{q}"  # noqa: E731
+            ex = self.text
+        out = number_text(v, self.precision, self.problem.decimals, frac, ex if exact else None)
+        return tex_number(out) if media == "tex" else out
+
+    def form(self, e, rel="=") -> Form:
+        return Form(rel, self.tex(e), self.text(e))
+
+    def result_forms(self, v) -> list[Form]:
+        """How a value ends a chain: exact, exact ≈ decimal, or ≈ decimal."""
+        if v.free_symbols:
+            return [self.form(v)]
+        if v.is_Rational:
+            return [Form("=", self.number(v), self.number(v, "text"))]
+        approx = Form("approx", self.number(v, exact=False), self.number(v, "text", exact=False))
+        calls = [e for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)]
+        if v.is_Float or len(calls) > 1 or v.has(sympy.Float):
+            return [approx]  # only a short exact form (tanh(2), log 4) is worth stating
+        return [self.form(v), approx]
+
+    def substitute(self, display, env, collapse: bool = False) -> sympy.Expr:
+        """The rule with every known number in place of its name (display order kept).
+
+        With collapse, a function of numbers is replaced by its value: a derivative
+        such as sigma(z)(1 - sigma(z)) reads 0.562 (1 - 0.562), not sigma(0.249)(...).
+        """
+        mapping = {}
+        for s in sorted(display.free_symbols, key=lambda s: s.name):
+            v = env.get(s, s)
+            if v is not s and not v.free_symbols:
+                given = self.graph.has(s.name) and self.graph.node(s.name).is_leaf
+                mapping[s] = self.value(v, exact=given)
+        with sympy.evaluate(False):
+            out = display.xreplace(mapping)
+        if collapse and mapping:
+            out = self._collapse(out, display, env)
+        return out
+
+    def approximated(self, display, env):
+        """The rule with numbers, and with the problem's approximations in place (None if none apply)."""
+        if not self.problem.approximations:
+            return None
+        out = self._collapse(None, display, env, approximations=dict(self.problem.approximations))
+        return out
+
+    def _collapse(self, out, display, env, approximations=None):
+        from .trace import Evaluator
+
+        ev = Evaluator(env)
+        calls = {}
+        for orig in sympy.preorder_traversal(display):
+            if isinstance(orig, sympy.Function) and orig.args and not ev(orig).free_symbols:
+                if approximations is not None:
+                    with sympy.evaluate(False):
+                        call = orig.func(*[ev(a) for a in orig.args])
+                    if call in approximations:
+                        calls[orig] = self.value(approximations[call], exact=True)
+                else:
+                    calls[orig] = self.value(ev(orig))
+        if not calls:
+            return out
+        with sympy.evaluate(False):
+            return self.substitute(display.xreplace(calls), env)
+
+    def chain(self, lhs, rule, substituted, value, lhs_text=None, extra=None) -> Equation:
+        """lhs = rule = substituted (= extra) = value, dropping forms that repeat the one before."""
+        forms: list[Form] = []
+        for e in (rule, substituted, extra):
+            if e is None:
+                continue
+            f = self.form(e)
+            if not forms or f.tex != forms[-1].tex:
+                forms.append(f)
+        if value is not None:
+            for f in self.result_forms(value):
+                if not forms or f.tex != forms[-1].tex:
+                    forms.append(f)
+        lt = self.tex(lhs) if not isinstance(lhs, str) else lhs
+        tt = self.text(lhs) if not isinstance(lhs, str) else (lhs_text or lhs)
+        return Equation(lt, tt, tuple(forms))
+
+
+def _matrix_tex(rows: list[list[str]]) -> str:
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    # matrix cells are set in text style; a fraction there would be unreadably small
+    cells = [[c.replace(r"\frac", r"\dfrac") for c in r] for r in rows]
+    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in cells) + r" \end{pmatrix}"
+
+
+def _matrix_text(rows: list[list[str]]) -> str:
+    if all(len(r) == 1 for r in rows):
+        return "(" + ", ".join(r[0] for r in rows) + ")ᵀ" if len(rows) > 1 else rows[0][0]
+    if len(rows) == 1:
+        return "(" + ", ".join(rows[0]) + ")"
+    return "[" + "; ".join(", ".join(r) for r in rows) + "]"
+
+
+def _cells(w: Writer, values, media: str = "tex", factor: bool = False, exact: bool = False):
+    """Matrix cells for values (a list, or a list of rows): numbers as shown, symbols by name.
+
+    With factor, a lone negative number or a sum is bracketed, as it stands in a product.
+    With exact, a short exact form (log(2)) is kept: for values the author gave, not computed ones.
+    """
+    rows = values if values and isinstance(values[0], list) else [[v] for v in values]
+    out = []
+    for row in rows:
+        cells = []
+        for v in row:
+            c = w.number(v, media, exact=exact) if not v.free_symbols else (w.tex(v) if media == "tex" else w.text(v))
+            if factor and (c.startswith("-") or v.is_Add):
+                c = rf"\left({c}\right)" if media == "tex" else f"({c})"
+            cells.append(c)
+        out.append(cells)
+    return out
+
+
+def _paren_if_neg(s: str) -> str:
+    return rf"\left({s}\right)" if s.startswith("-") else s
+
+
+def _dedupe(forms):
+    out = []
+    for f in forms:
+        if not out or f.tex != out[-1].tex:
+            out.append(f)
+    return out
