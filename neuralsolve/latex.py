@@ -42,10 +42,8 @@ def tex_number(s: str) -> str:
 
 def number_text(v, precision: int, decimals: bool, frac, exact=None) -> str:
     """A number for display: exact fraction, terminating decimal, short exact form, or rounded."""
-    if exact is not None and not v.is_Rational and not v.has(sympy.Float):
-        calls = [e for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)]
-        if len(calls) <= 1:
-            return exact(v)
+    if exact is not None and not v.is_Rational and short_exact(v):
+        return exact(v)
     if v.is_Integer:
         return str(v)
     if v.is_Rational:
@@ -106,6 +104,27 @@ def flip_odd(e):
     coeff = -args[0]
     args = ([coeff] if coeff != 1 else []) + args[1:]
     return sympy.Mul(*args, evaluate=False) if len(args) > 1 else args[0]
+
+
+def flip_all(e):
+    """flip_odd applied to a product, or to each term of a sum (unevaluated)."""
+    if e.is_Mul:
+        return flip_odd(e) or e
+    if e.is_Add:
+        terms = [flip_all(t) for t in e.args]
+        if all(a is b for a, b in zip(terms, e.args)):
+            return e
+        return sympy.Add(*terms, evaluate=False)
+    return e
+
+
+def short_exact(v) -> bool:
+    """Rational, or an exact form with at most one function call (log(4), tanh(2))."""
+    if v.is_Rational:
+        return True
+    if v.has(sympy.Float) or v.free_symbols:
+        return False
+    return sum(1 for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)) <= 1
 
 
 def _numeric(e) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy
 
+from .latex import short_exact
 from .solution import Equation, Form, Step, answer_string
 from .trace import Trace
 from .writer import Writer, _cells, _dedupe, _matrix_tex, _matrix_text
@@ -68,7 +69,7 @@ class LayerSteps:
             return w.result_forms(vals[0])
         symbolic = any(v.free_symbols for v in vals)
         forms = []
-        if symbolic or not any(v.has(sympy.Float) for v in vals):
+        if symbolic or all(short_exact(v) for v in vals):
             cells = [[w.tex(v) if symbolic else w.number(v)] for v in vals]
             cells_t = [[w.text(v) if symbolic else w.number(v, "text")] for v in vals]
             forms.append(Form("=", _matrix_tex(cells), _matrix_text(cells_t)))
@@ -253,11 +254,6 @@ class LayerSteps:
                 if eqs:
                     steps.append(Step(f"b{n}", "", tuple(eqs)))
         return steps
-
-    def _num(self, w, v, media="tex"):
-        if v.free_symbols:
-            return w.tex(v) if media == "tex" else w.text(v)
-        return w.number(v, media)
 
     def _unit_gradient(self, w: Writer, name: str) -> Equation:
         """dL/dw = delta * a (or dL/db = delta), one parameter."""

@@ -27,7 +27,6 @@ class _Solver(LayerSteps):
         targets = self._all_targets()
         self.trace = trace(self.graph, targets, problem.approximations)
         self._asks_loss = any(a.what == "loss" for p in problem.parts for a in p.asks)
-        self.notes: list[str] = []
 
     # -- targets -------------------------------------------------------
     def _gradient_targets(self, ask: Ask) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from .latex import TexPrinter, TextPrinter, Value, number_text, tex_number
+from .latex import TexPrinter, TextPrinter, Value, flip_all, number_text, short_exact, tex_number
 from .solution import Equation, Form
 from .spec import Problem
 
@@ -74,8 +74,7 @@ class Writer:
         if v.is_Rational:
             return [Form("=", self.number(v), self.number(v, "text"))]
         approx = Form("approx", self.number(v, exact=False), self.number(v, "text", exact=False))
-        calls = [e for e in sympy.preorder_traversal(v) if isinstance(e, sympy.Function)]
-        if v.is_Float or len(calls) > 1 or v.has(sympy.Float):
+        if not short_exact(v):
             return [approx]  # only a short exact form (tanh(2), log 4) is worth stating
         return [self.form(v), approx]
 
@@ -85,6 +84,7 @@ class Writer:
         With collapse, a function of numbers is replaced by its value: a derivative
         such as sigma(z)(1 - sigma(z)) reads 0.562 (1 - 0.562), not sigma(0.249)(...).
         """
+        display = flip_all(display)
         mapping = {}
         for s in sorted(display.free_symbols, key=lambda s: s.name):
             v = env.get(s, s)
@@ -110,6 +110,8 @@ class Writer:
         ev = Evaluator(env)
         calls = {}
         for orig in sympy.preorder_traversal(display):
+            if orig is display and approximations is None:
+                continue  # a lone call stays a call: tanh(1.395 - 0.5), then its value
             if isinstance(orig, sympy.Function) and orig.args and not ev(orig).free_symbols:
                 if approximations is not None:
                     with sympy.evaluate(False):
@@ -133,12 +135,19 @@ class Writer:
             if not forms or f.tex != forms[-1].tex:
                 forms.append(f)
         if value is not None:
-            for f in self.result_forms(value):
+            results = self.result_forms(value)
+            if len(results) == 2 and substituted is not None and _one_call_of_numbers(substituted):
+                results = results[1:]  # tanh(-1.5) = -tanh(1.5) would only restate the line before
+            for f in results:
                 if not forms or f.tex != forms[-1].tex:
                     forms.append(f)
         lt = self.tex(lhs) if not isinstance(lhs, str) else lhs
         tt = self.text(lhs) if not isinstance(lhs, str) else (lhs_text or lhs)
         return Equation(lt, tt, tuple(forms))
+
+
+def _one_call_of_numbers(e) -> bool:
+    return isinstance(e, sympy.Function) and all(a.is_Number or isinstance(a, Value) for a in e.args)
 
 
 def _matrix_tex(rows: list[list[str]]) -> str:

@@ -105,3 +105,29 @@ def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
         assert r.returncode == 0, r.stderr
         outs.append({p.name: p.read_bytes() for p in sorted((tmp_path / seed).iterdir())})
     assert outs[0] == outs[1]
+
+
+NUMERIC_TANH = """
+title: Numeric tanh graph
+graph:
+  equations:
+    z3: x1*w13 + x2*w23
+    a3: tanh(z3)
+    y: a3*w35 + x2
+    E: log(cosh(y - t))
+  values: {x1: 1, x2: -1, w13: 0.5, w23: 0.25, w35: 2, t: 0.5}
+parts:
+  - ask: {gradients: [w13]}
+"""
+
+
+@pytest.mark.parametrize("source", [*PROBLEMS, NUMERIC_TANH], ids=lambda p: getattr(p, "stem", "numeric-tanh"))
+def test_no_doubled_signs_in_any_medium(source):
+    """A substituted negative number is bracketed, never written as --0.7 or + -3."""
+    w = neuralsolve.solve(source) if not isinstance(source, str) else neuralsolve.solve_text(source)
+    from neuralsolve import render
+
+    text = render.terminal(w.solution) + w.markdown()
+    for bad in ("--", "+ -", "- -", "= -(-"):
+        assert bad not in text.replace("---", ""), bad
+    assert "tanh(1.395 - 0.5)" in render.terminal(w.solution) if isinstance(source, str) else True
