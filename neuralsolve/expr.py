@@ -79,10 +79,25 @@ def parse(text: str, where: Where = Where(), allowed_names=None, what: str = "ex
         fail(f"cannot read {what} {text.strip()!r}: {exc.msg}", off)
     except (RecursionError, MemoryError, ValueError):
         fail(f"cannot read {what} {text.strip()!r}: too complex")
+    deep = _too_deep(tree)
+    if deep is not None:
+        fail(f"{what} nests operations more than {MAX_DEPTH} deep; name the inner parts",
+             _original_col(getattr(deep, "col_offset", 0), carets) + lead)
     builder = _Builder(source, where, lead, allowed_names, what, carets)
     value = builder.build(tree.body, True)
     display = builder.build(tree.body, False)
     return Parsed(value, display, tuple(builder.names), text.strip())
+
+
+def _too_deep(tree):
+    """The first node deeper than MAX_DEPTH (such as a chain of 1,000 minus signs), or None."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return node
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return None
 
 
 def _original_col(col: int, carets: list[int]) -> int:

@@ -41,6 +41,8 @@ CASES = {
                    "4:11: exponent 10000000000 is too large (at most 1000)"),
     "deep nesting": ("title: x\ngraph:\n  equations:\n    E: " + "(" * 60 + "x" + ")" * 60 + "\n",
                      "4:48: the equation for E nests parentheses more than 40 deep; name the inner parts"),
+    "minus chain": ("title: x\ngraph:\n  equations:\n    E: " + "-" * 1500 + "x\n",
+                    "4:48: the equation for E nests operations more than 40 deep; name the inner parts"),
     "unknown function": ("title: x\ngraph:\n  equations:\n    E: __import__(x)\n",
                          "4:8: unknown function '__import__'; expected one of: abs, cos, cosh, exp, ln, log, max, min, "
                          "relu, sigmoid, sin, sinh, softplus, sqrt, step, swish, tanh"),
