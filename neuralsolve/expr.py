@@ -18,6 +18,7 @@ from .errors import ProblemError
 MAX_LENGTH = 2_000
 MAX_DEPTH = 40
 MAX_EXPONENT = 1_000
+MAX_BITS = 20_000  # a number literal built by powers may not exceed this
 
 # fmt: off
 FUNCTIONS = {
@@ -83,7 +84,7 @@ def parse(text: str, where: Where = Where(), allowed_names=None, what: str = "ex
     if deep is not None:
         fail(f"{what} nests operations more than {MAX_DEPTH} deep; name the inner parts",
              _original_col(getattr(deep, "col_offset", 0), carets) + lead)
-    builder = _Builder(source, where, lead, allowed_names, what, carets)
+    builder = _Builder(source, where, lead, allowed_names, what, carets, text.strip())
     value = builder.build(tree.body, True)
     display = builder.build(tree.body, False)
     return Parsed(value, display, tuple(builder.names), text.strip())
@@ -109,8 +110,9 @@ def _original_col(col: int, carets: list[int]) -> int:
 
 
 class _Builder:
-    def __init__(self, text, where, lead, allowed, what, carets):
+    def __init__(self, text, where, lead, allowed, what, carets, original):
         self.text, self.where, self.lead, self.allowed, self.what = text, where, lead, allowed, what
+        self.original = original  # as the author wrote it (with ^), for messages
         self.carets = carets
         self.names: list[str] = []
 
@@ -162,7 +164,7 @@ class _Builder:
                 return sympy.Mul(left, right, evaluate=evaluate)
             if isinstance(op, ast.Div):
                 if evaluate and right == 0:
-                    self.fail(node, f"division by zero in {self.what} {self.text!r}")
+                    self.fail(node, f"division by zero in {self.what} {self.original!r}")
                 if left.is_Number and right.is_Number:
                     return left / right  # a written fraction such as 1/2 displays as one
                 return sympy.Mul(left, sympy.Pow(right, -1, evaluate=evaluate), evaluate=evaluate)
@@ -170,8 +172,12 @@ class _Builder:
                 exponent = self.build(node.right, True)
                 if exponent.is_number and (not exponent.is_finite or abs(exponent) > MAX_EXPONENT):
                     self.fail(node.right, f"exponent {exponent} is too large (at most {MAX_EXPONENT})")
+                if left.is_Rational and exponent.is_Rational and \
+                        max(abs(left.p), left.q).bit_length() * abs(exponent) > MAX_BITS:
+                    self.fail(node, f"{self.original!r} is a number of more than {MAX_BITS * 3 // 10} digits; "
+                                    "use smaller numbers")
                 if evaluate and left == 0 and exponent.is_number and exponent.is_negative:
-                    self.fail(node, f"0 raised to a negative power in {self.what} {self.text!r}")
+                    self.fail(node, f"0 raised to a negative power in {self.what} {self.original!r}")
                 return sympy.Pow(left, right, evaluate=evaluate)
             self.fail(node, f"operator {type(op).__name__} is not allowed; use + - * / ^")
         if isinstance(node, ast.Call):
@@ -187,7 +193,7 @@ class _Builder:
                 self.fail(node, f"{name}() takes {lo if lo == hi else f'{lo} to {hi}'} argument{'s' if hi > 1 else ''}")
             args = [b(a) for a in node.args]
             if evaluate and name in ("log", "ln") and args[0] == 0:
-                self.fail(node, f"log(0) is undefined in {self.what} {self.text!r}")
+                self.fail(node, f"log(0) is undefined in {self.what} {self.original!r}")
             return FUNCTIONS[name](*args, evaluate=evaluate)
         self.fail(node, f"{type(node).__name__.lower()} is not allowed in an expression; "
                         "use numbers, names, + - * / ^ and catalogue functions")

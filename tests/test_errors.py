@@ -41,6 +41,8 @@ CASES = {
                    "4:11: exponent 10000000000 is too large (at most 1000)"),
     "deep nesting": ("title: x\ngraph:\n  equations:\n    E: " + "(" * 60 + "x" + ")" * 60 + "\n",
                      "4:48: the equation for E nests parentheses more than 40 deep; name the inner parts"),
+    "power tower": ("title: x\ngraph:\n  equations:\n    E: ((10^999)^999)^999\n",
+                    "4:9: '((10^999)^999)^999' is a number of more than 6000 digits; use smaller numbers"),
     "minus chain": ("title: x\ngraph:\n  equations:\n    E: " + "-" * 1500 + "x\n",
                     "4:48: the equation for E nests operations more than 40 deep; name the inner parts"),
     "unknown function": ("title: x\ngraph:\n  equations:\n    E: __import__(x)\n",
