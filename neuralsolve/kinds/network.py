@@ -12,6 +12,7 @@ from ..yamlio import Y
 
 MAX_UNITS = 512
 MAX_LAYERS = 32
+MAX_PARAMETERS = 20_000  # a worked solution of more is unreadable, and slow to trace
 
 
 def lower(r, y, notation_y) -> Graph:
@@ -62,6 +63,8 @@ def lower(r, y, notation_y) -> Graph:
         num = L0 + 1 + i
         lm = r.mapping(ly, f"layer {num}", ("weights", "biases", "activation", "units"), ("weights",))
         weights, units = _weights(r, lm, num, len(prev), u0)
+        if len(params) + units * (len(prev) + 1) > MAX_PARAMETERS:
+            r.fail(ly, f"the network has more than {MAX_PARAMETERS} parameters; a worked solution needs a smaller one")
         wnames = []
         for j in range(units):
             row = []
