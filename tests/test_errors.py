@@ -43,6 +43,9 @@ CASES = {
                      "4:48: the equation for E nests parentheses more than 40 deep; name the inner parts"),
     "power tower": ("title: x\ngraph:\n  equations:\n    E: ((10^999)^999)^999\n",
                     "4:9: '((10^999)^999)^999' is a number of more than 6000 digits; use smaller numbers"),
+    "too many parameters": ("title: x\nnetwork:\n  input: [1]\n  layers:\n" + "".join(
+        f"    - {{weights: W{i}, units: 200}}\n" for i in (2, 3, 4)),
+        "6:7: the network has more than 20000 parameters; a worked solution needs a smaller one"),
     "minus chain": ("title: x\ngraph:\n  equations:\n    E: " + "-" * 1500 + "x\n",
                     "4:48: the equation for E nests operations more than 40 deep; name the inner parts"),
     "unknown function": ("title: x\ngraph:\n  equations:\n    E: __import__(x)\n",
