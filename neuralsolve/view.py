@@ -193,7 +193,8 @@ class _Solver(LayerSteps):
             if key in self.shown:
                 continue
             self.shown.add(key)
-            steps.append(Step(f"d{g.output}/d{name}", "", (self._adjoint_equation(w, name),)))
+            prose, prose_tex = _paths_prose(self.trace, name)
+            steps.append(Step(f"d{g.output}/d{name}", prose, (self._adjoint_equation(w, name),), prose_tex))
         return steps
 
     def _adjoint_equation(self, w: Writer, name: str) -> Equation:
@@ -248,6 +249,21 @@ class _Solver(LayerSteps):
         lead = "One gradient-descent step with learning rate "
         return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
                      rf"{lead}$\eta = {w.number(eta)}${tail}")]
+
+
+def _paths_prose(tr: Trace, name: str) -> tuple[str, str]:
+    """One line saying why a sum appears: the quantity reaches the output along several paths."""
+    kids = [t.child for t in tr.adjoints[name].terms]
+    if len(kids) < 2:
+        return "", ""
+    tex = tr.graph.tex
+
+    def say(names, out, fmt):
+        through = ", ".join(fmt(k) for k in names[:-1]) + " and " + fmt(names[-1])
+        return (f"{fmt(name)} affects {fmt(out)} through {through}, so by the multivariate chain rule "
+                "the contributions of the paths add up:")
+
+    return say(kids, tr.graph.output, str), say(kids, tr.graph.output, lambda n: f"${tex.get(n, n)}$")
 
 
 def _merge(steps: list[Step]) -> tuple[Step, ...]:
