@@ -287,3 +287,8 @@ def trace(graph: Graph, targets, approximations=(), overrides=None) -> Trace:
     adjoints = backward_pass(graph, env, tuple(targets), approximations, kinks) if targets else {}
     conventions += tuple(k for k in dict.fromkeys(kinks) if k not in conventions)
     return Trace(graph, env, forward, adjoints, conventions)
+
+
+def gradient_step(tr: Trace, names, learning_rate) -> dict[str, sympy.Expr]:
+    """One gradient-descent step, every gradient taken at the unchanged parameters: p' = p - eta dL/dp."""
+    return {name: settle(tr.value(name) - learning_rate * tr.adjoints[name].value) for name in names}

@@ -12,7 +12,7 @@ from .layered import LayerSteps
 from .latex import TextPrinter
 from .solution import Equation, Form, PartView, Solution, Step, answer_string, marks_text
 from .spec import Ask, Part, Problem
-from .trace import Trace, needed, trace
+from .trace import Trace, gradient_step, needed, trace
 from .writer import SYMBOLIC_VALUE_LIMIT, Writer
 
 
@@ -231,11 +231,10 @@ class _Solver(LayerSteps):
         tr = self.trace
         eqs = []
         eta = ask.learning_rate
-        for name in self._gradient_targets(ask):
+        names = self._gradient_targets(ask)
+        for name, new in gradient_step(tr, names, eta).items():
             old = tr.value(name)
             grad = tr.adjoints[name].value
-            new = old - eta * grad
-            new = new if new.free_symbols or new.is_Rational else sympy.Float(new, 50)
             self.answers[f"{name}'"] = answer_string(new)
             sym = sympy.Symbol(name)
             with sympy.evaluate(False):
