@@ -47,11 +47,32 @@ class Worked:
         return f"<neuralsolve solution {self.solution.title!r}: {len(self.solution.answers)} answers>"
 
 
-def solve(path: str | Path) -> Worked:
-    """Load, trace and view one problem file."""
-    return Worked(build(load(path)))
+def solve(path: str | Path, variant: str | None = None) -> Worked:
+    """Load, trace and view one problem file (a randomized one as variant `variant`, default 000000)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"cannot read the file: {exc}", str(path)) from None
+    return solve_text(text, str(path), variant)
 
 
-def solve_text(text: str, file: str = "<input>") -> Worked:
+def solve_text(text: str, file: str = "<input>", variant: str | None = None) -> Worked:
     """Solve a problem given as YAML text."""
-    return Worked(build(loads(text, file)))
+    import dataclasses
+
+    from .spec import random_spec
+    from .variants import code_of, draws_text, seed_of, solve_variant
+
+    if random_spec(text, file) is None:
+        if variant is not None:
+            raise ProblemError(f"variant {variant} given, but this problem has no random: block", file)
+        return Worked(build(loads(text, file)))
+    try:
+        seed = seed_of(variant) if variant is not None else 0
+    except ValueError as exc:
+        raise ProblemError(str(exc), file) from None
+    problem, solution = solve_variant(text, file, seed)
+    return Worked(dataclasses.replace(solution, variant=code_of(seed), draws=draws_text(problem.draws)))

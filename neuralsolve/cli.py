@@ -2,33 +2,37 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from .errors import ProblemError
+from .files import write_atomic
 
 
-def _solve(path: str):
+def _solve(path: str, variant: str | None = None):
     from . import solve
 
-    return solve(path)
+    return solve(path, variant)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path so that a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _expand(files) -> list[str]:
+    """Problem files, with each folder standing for the .yaml files in it (sorted)."""
+    out = []
+    for f in files:
+        p = Path(f)
+        if p.is_dir():
+            found = sorted(str(q) for q in p.glob("*.yaml"))
+            if not found:
+                raise click.UsageError(f"{f} is a folder with no .yaml problem files")
+            out.extend(found)
+        else:
+            out.append(f)
+    return out
+
+
+_VARIANT = click.option("--variant", metavar="CODE", help="For a randomized problem: the variant to build (default 000000).")
 
 
 def _fail(err: ProblemError):
@@ -48,8 +52,9 @@ def cli():
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def solve(files):
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@_VARIANT
+def solve(files, variant):
     """Print the worked solution of each problem FILE in the terminal.
 
     \b
@@ -62,9 +67,9 @@ def solve(files):
 
     console = Console(highlight=False)
     worked = []
-    for f in files:
+    for f in _expand(files):
         try:
-            worked.append(_solve(f))
+            worked.append(_solve(f, variant))
         except ProblemError as err:
             _fail(err)
     for i, w in enumerate(worked):
@@ -77,23 +82,25 @@ _SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json"}
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--latex", "fmt", flag_value="latex", help="A standalone LaTeX document (pdflatex compiles it).")
 @click.option("--markdown", "fmt", flag_value="markdown", help="Markdown with $...$ math (GitHub, Jupyter).")
 @click.option("--json", "fmt", flag_value="json", help="The answers contract: every quantity by name.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into another document.")
 @click.option("-o", "--output", type=click.Path(), help="Output file (one problem) or folder (several).")
-def render(files, fmt, fragment, output):
+@_VARIANT
+def render(files, fmt, fragment, output, variant):
     """Render each problem FILE as LaTeX, Markdown or JSON.
 
-    One file goes to standard output, or to -o FILE. Several files need -o
-    FOLDER and get one output each, named after the problem. Outputs are
-    written atomically: a failure leaves any existing file as it was.
+    One file goes to standard output, or to -o FILE. Several files (or a
+    folder, standing for its .yaml files) need -o FOLDER and get one output
+    each, named after the problem. Outputs are written atomically: a failure
+    leaves any existing file as it was.
 
     \b
     Examples:
       neuralsolve render problems/square-network.yaml --latex -o square.tex
-      neuralsolve render problems/*.yaml --json -o answers/
+      neuralsolve render problems/ --json -o answers/
     """
     from . import render as r
 
@@ -101,12 +108,13 @@ def render(files, fmt, fragment, output):
         raise click.UsageError("choose an output format: --latex, --markdown or --json")
     if fragment and fmt != "latex":
         raise click.UsageError("--fragment goes with --latex")
+    files = _expand(files)
     if len(files) > 1 and not output:
         raise click.UsageError("several files need -o FOLDER, one output per problem")
     worked = []
     for f in files:
         try:
-            worked.append((f, _solve(f)))
+            worked.append((f, _solve(f, variant)))
         except ProblemError as err:
             _fail(err)
 
@@ -132,7 +140,7 @@ def render(files, fmt, fragment, output):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files):
     """Check each problem FILE and report the first error in each.
 
@@ -143,7 +151,7 @@ def validate(files):
       neuralsolve validate problems/*.yaml
     """
     bad = False
-    for f in files:
+    for f in _expand(files):
         try:
             _solve(f)  # every step, so an undefined derivative is found too
             click.echo(f"{f}: ok")
@@ -152,6 +160,64 @@ def validate(files):
             bad = True
     if bad:
         sys.exit(2)
+
+
+@cli.command()
+@click.argument("exam_file", type=click.Path(dir_okay=False))
+@click.option("-n", "--variants", type=click.IntRange(1, 10_000), default=1, show_default=True,
+              help="How many variants to draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The exam seed: the same seed gives the same bytes.")
+@click.option("--variant", "code", metavar="CODE", help="Rebuild this one variant (its code is on its sheet).")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="The output folder.")
+@click.option("--no-pdf", is_flag=True, help="Write LaTeX, Markdown and JSON only (no pdflatex).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Processes to use (default: all cores).")
+def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
+    """Write a question sheet and an answer key for each variant of an exam.
+
+    Each variant gets a folder OUTPUT/CODE/ with questions.tex, key.tex (and
+    their PDFs), questions.md, key.md and answers.json; OUTPUT/index.csv lists
+    code, seed, status and files. A variant that fails is reported and the
+    others are still written; the exit status is then 1.
+
+    \b
+    Examples:
+      neuralsolve exam exam.yaml --variants 60 --seed 2026 -o out/
+      neuralsolve exam exam.yaml --variant 3K7Q0M -o out/
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import batch
+    from .exam import load_exam
+    from .pdf import pdflatex
+    from .variants import seed_of, variant_seed
+
+    try:
+        load_exam(exam_file)
+        if not no_pdf:
+            pdflatex()
+    except ProblemError as err:
+        _fail(err)
+    if code is not None:
+        try:
+            seeds = [seed_of(code)]
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    else:
+        seeds = [variant_seed(seed, i) for i in range(variants)]
+    err_console = Console(stderr=True, highlight=False)
+    with Progress(TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("variants", total=len(seeds))
+        outcomes = batch.run(exam_file, seeds, output, not no_pdf, jobs or batch.default_jobs(),
+                             progress=lambda o: bar.advance(task), index=code is None)
+    failed = [o for o in outcomes if o.error]
+    for o in failed:
+        click.echo(f"variant {o.code}: {o.error}", err=True)
+    click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} variant{'s' if len(outcomes) != 1 else ''} "
+               f"written to {output}")
+    if failed:
+        sys.exit(1)
 
 
 def main():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sympy
 
 from .latex import short_exact
-from .solution import Equation, Form, Step, answer_string
+from .solution import Equation, Form, Step
 from .trace import Trace
 from .writer import Writer, _cells, _dedupe, _matrix_tex, _matrix_text
 
@@ -21,7 +21,7 @@ class LayerSteps:
         g = self.graph
         n = layer.number
         for name in layer.z + layer.a:
-            self.answers[name + suffix] = answer_string(tr.value(name))
+            self._answer(name + suffix, tr.value(name))
         if len(layer.z) == 1 and len(layer.inputs) == 1:
             eqs = []
             for name in (layer.z[0], layer.a[0]):

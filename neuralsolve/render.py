@@ -79,6 +79,11 @@ def terminal(solution: Solution) -> str:
 
 def answers_json(solution: Solution) -> str:
     """The JSON answers contract (FORMAT section 4)."""
+    return json.dumps(answers_data(solution), indent=2, ensure_ascii=False) + "\n"
+
+
+def answers_data(solution: Solution) -> dict:
+    """The JSON answers contract as a dict: title, answers, parts (and notes, variant where there are)."""
     parts = []
     for p in solution.parts:
         parts.append({
@@ -86,6 +91,7 @@ def answers_json(solution: Solution) -> str:
             "marks": p.marks,
             "question": p.question,
             "answer": p.answer,
+            "quantities": [k for k in p.quantities],
             "steps": [
                 {
                     "quantity": st.quantity,
@@ -101,4 +107,14 @@ def answers_json(solution: Solution) -> str:
     doc = {"title": solution.title, "answers": solution.answers, "parts": parts}
     if solution.notes:
         doc["notes"] = list(solution.notes)
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if solution.variant:
+        doc["variant"] = solution.variant
+        doc["draws"] = solution.draws
+    return doc
+
+
+def exam_document(variant, mode: str, fmt: str) -> str:
+    """An exam variant's question sheet (mode 'sheet') or answer key ('key'), as LaTeX or Markdown."""
+    if fmt == "latex":
+        return _tex_env().get_template("exam.tex.j2").render(v=variant, key=mode == "key")
+    return _text_env().get_template("exam.md.j2").render(v=variant, key=mode == "key")

@@ -72,6 +72,7 @@ class PartView:
     question: str | None
     answer: str | None
     steps: tuple[Step, ...]
+    quantities: tuple[str, ...] = ()  # the answers this part computed (what its marks are for)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class Solution:
     answers: dict[str, str]
     notes: tuple[str, ...]
     total_marks: str | None
+    variant: str | None = None  # the code of a randomized problem's variant
+    draws: dict | None = None  # what was drawn for it, as strings
 
 
 def answer_string(v: sympy.Expr) -> str:

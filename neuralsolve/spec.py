@@ -57,13 +57,18 @@ class Problem:
     decimals: bool  # show terminating fractions as decimals (the problem was written in decimals)
     approximations: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
     notation: dict = field(default_factory=dict)
+    random: object = None  # the RandomSpec of a randomized problem
+    draws: dict = field(default_factory=dict)  # the values drawn for this variant
+    statement: Y | None = None  # the kind block as written (after draws), for the question sheet
+    kind: str = ""
 
 
 class Reader:
     """Typed access to located YAML values, raising located errors."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, draws: dict | None = None):
         self.file = file
+        self.draws = {sympy.Symbol(k): v for k, v in (draws or {}).items() if not isinstance(v, list)}
 
     def fail(self, y: Y | None, msg: str, key: str | None = None):
         line, col = (y.line, y.col) if y is not None else (1, 1)
@@ -100,7 +105,14 @@ class Reader:
         if isinstance(y.value, sympy.Rational):
             return Parsed(y.value, y.value, (), y.text)
         if isinstance(y.value, str):
-            return parse(y.value, self.where(y), allowed, what)
+            p = parse(y.value, self.where(y), None if allowed is None else set(allowed) | {s.name for s in self.draws},
+                      what)
+            drawn = {s: v for s, v in self.draws.items() if s.name in p.names}
+            if drawn:  # a drawn number used inside an expression, such as [[1, c]] or "2*c"
+                with sympy.evaluate(False):
+                    display = p.display.xreplace(drawn)
+                p = Parsed(p.value.xreplace(drawn), display, tuple(n for n in p.names if sympy.Symbol(n) not in drawn), p.text)
+            return p
         self.fail(y, f"{what} must be a number or an expression, not a {y.kind}")
 
     def integer(self, y: Y, what: str, lo: int, hi: int) -> int:
@@ -123,12 +135,13 @@ def load(path: str | Path) -> Problem:
     return loads(text, file)
 
 
-def loads(text: str, file: str = "<input>") -> Problem:
-    """Validate one problem given as YAML text."""
+def loads(text: str, file: str = "<input>", draws: dict | None = None) -> Problem:
+    """Validate one problem given as YAML text (with `draws`, one variant of a randomized problem)."""
     from .kinds import KINDS
+    from .variants import read_random
 
     docs = load_yaml(text, file)
-    r = Reader(file)
+    r = Reader(file, draws)
     if not docs:
         raise ProblemError("the file is empty; a problem needs a title, a kind block and parts", file)
     if len(docs) > 1:
@@ -141,13 +154,42 @@ def loads(text: str, file: str = "<input>") -> Problem:
         r.fail(top, f"the problem needs a kind block: one of {', '.join(KINDS)}")
     if len(kinds) > 1:
         r.fail(top, f"one kind per problem, but found {kinds[0]!r} and {kinds[1]!r}", kinds[1])
+    spec = read_random(r, body.get("random"))
+    if spec is not None and draws is None:
+        r.fail(body["random"], "this problem is randomized: solve it through neuralsolve.solve, which draws a variant")
+    if draws:  # drawn names stand for values in the kind block only (a part labelled c stays c)
+        body = {k: (_apply_draws(v, draws) if k in KINDS else v) for k, v in body.items()}
     title = r.text(body["title"], "title") if "title" in body else Path(file).stem
     notation = body["notation"] if "notation" in body else None
     precision = r.integer(body["precision"], "precision", 1, MAX_PRECISION) if "precision" in body else DEFAULT_PRECISION
     approximations = _approximations(r, body.get("approximations"))
     graph = KINDS[kinds[0]](r, body[kinds[0]], notation)
     parts = _parts(r, body.get("parts"), graph, precision)
-    return Problem(file, title, graph, parts, precision, _uses_decimals(top), approximations)
+    return Problem(file, title, graph, parts, precision, _uses_decimals(top), approximations, random=spec,
+                   draws=dict(draws or {}), statement=body[kinds[0]], kind=kinds[0])
+
+
+def random_spec(text: str, file: str = "<input>"):
+    """The RandomSpec of a problem's text, or None when it is not randomized."""
+    from .variants import read_random
+
+    docs = load_yaml(text, file)
+    if not docs or not isinstance(docs[0].value, dict):
+        return None
+    return read_random(Reader(file), docs[0].value.get("random"))
+
+
+def _apply_draws(y: Y, draws: dict) -> Y:
+    """The YAML tree with each drawn name, standing alone as a value, replaced by what was drawn."""
+    from .variants import as_yaml
+
+    if isinstance(y.value, dict):
+        return Y({k: _apply_draws(v, draws) for k, v in y.value.items()}, y.line, y.col, keys=y.keys)
+    if isinstance(y.value, list):
+        return Y([_apply_draws(v, draws) for v in y.value], y.line, y.col)
+    if isinstance(y.value, str) and y.value.strip() in draws:
+        return as_yaml(draws[y.value.strip()], y.line, y.col)
+    return y
 
 
 def _approximations(r: Reader, y: Y | None):

@@ -24,9 +24,14 @@ class _Solver(LayerSteps):
         self.graph = problem.graph
         self.shown: set[str] = set()
         self.answers: dict[str, str] = {}
+        self.values: dict[str, sympy.Expr] = {}  # the same answers as SymPy values, for where: conditions
         targets = self._all_targets()
         self.trace = trace(self.graph, targets, problem.approximations)
         self._asks_loss = any(a.what == "loss" for p in problem.parts for a in p.asks)
+
+    def _answer(self, name: str, value: sympy.Expr) -> None:
+        self.values[name] = value
+        self.answers[name] = answer_string(value)
 
     # -- targets -------------------------------------------------------
     def _gradient_targets(self, ask: Ask) -> tuple[str, ...]:
@@ -60,7 +65,25 @@ class _Solver(LayerSteps):
         steps: list[Step] = []
         for ask in part.asks:
             steps.extend(self.ask(w, ask))
-        return PartView(part.label, marks_text(part.marks), part.question, part.answer, _merge(steps))
+        asked = tuple(dict.fromkeys(n for ask in part.asks for n in self._asked(ask) if n in self.answers))
+        return PartView(part.label, marks_text(part.marks), part.question, part.answer, _merge(steps), asked)
+
+    def _asked(self, ask: Ask) -> list[str]:
+        """The answer names an ask asks for: what a part's marks are given for."""
+        g = self.graph
+        if ask.what == "parameter_count":
+            return ["parameter_count"]
+        if ask.what == "loss":
+            return [g.output]
+        if ask.what == "forward":
+            names = [n.name for n in g.nodes if not n.is_leaf and (n.name != g.output or not self._asks_loss)]
+            if ask.at:
+                count = len(ask.at[0][1])
+                return [n + "@" + ",".join(f"{k}={vals[i]}" for k, vals in ask.at) for i in range(count) for n in names]
+            return names
+        if ask.what == "update":
+            return [f"{n}'" for n in self._gradient_targets(ask)]
+        return [f"d{g.output}/d{t}" for t in self._gradient_targets(ask)]
 
     def ask(self, w: Writer, ask: Ask) -> list[Step]:
         if ask.what == "parameter_count":
@@ -104,7 +127,7 @@ class _Solver(LayerSteps):
                         continue  # shown by the loss ask
                     self.shown.add("loss")
                 steps.append(Step(node.name, "", (self._definition(w, node, tr),)))
-                self.answers[node.name + suffix] = answer_string(tr.value(node.name))
+                self._answer(node.name + suffix, tr.value(node.name))
         if steps and prose:
             steps[0] = Step(steps[0].quantity, prose, steps[0].equations)
         return steps
@@ -137,7 +160,7 @@ class _Solver(LayerSteps):
         g = self.graph
         node = g.node(g.output)
         v = self.trace.value(g.output)
-        self.answers[g.output] = answer_string(v)
+        self._answer(g.output, v)
         return [Step(g.output, "The loss:", (self._definition(w, node, self.trace),))]
 
     # -- parameters ----------------------------------------------------
@@ -162,7 +185,7 @@ class _Solver(LayerSteps):
             prose = lead + ", ".join(g.parameters) + "."
             prose_tex = lead + ", ".join(f"${g.tex[p]}$" for p in g.parameters) + "."
         total = sum(sizes)
-        self.answers["parameter_count"] = str(total)
+        self._answer("parameter_count", sympy.Integer(total))
         sum_tex = " + ".join(str(s) for s in sizes)
         forms = (Form("=", str(total), str(total)),) if len(sizes) > 1 else ()
         eq = Equation(sum_tex if len(sizes) > 1 else str(total), sum_tex if len(sizes) > 1 else str(total), forms)
@@ -175,7 +198,7 @@ class _Solver(LayerSteps):
         steps: list[Step] = []
         for node in g.nodes:
             if node.name in tr.adjoints and node.name != g.output:
-                self.answers[f"d{g.output}/d{node.name}"] = answer_string(tr.adjoints[node.name].value)
+                self._answer(f"d{g.output}/d{node.name}", tr.adjoints[node.name].value)
         if g.kind == "network" and all(layer.activation is not None for layer in g.layers[:-1]):
             steps += self._network_backward(w, targets)
         else:
@@ -235,7 +258,7 @@ class _Solver(LayerSteps):
         for name, new in gradient_step(tr, names, eta).items():
             old = tr.value(name)
             grad = tr.adjoints[name].value
-            self.answers[f"{name}'"] = answer_string(new)
+            self._answer(f"{name}'", new)
             sym = sympy.Symbol(name)
             with sympy.evaluate(False):
                 rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))
@@ -279,6 +302,11 @@ def _merge(steps: list[Step]) -> tuple[Step, ...]:
 
 def build(problem: Problem) -> Solution:
     """The Solution of a problem: every part's steps and the JSON answers."""
+    return build_with_values(problem)[0]
+
+
+def build_with_values(problem: Problem) -> tuple[Solution, dict[str, sympy.Expr]]:
+    """The Solution, and its answers as SymPy values (what `where:` conditions test)."""
     solver = _Solver(problem)
     parts = tuple(solver.part(p) for p in problem.parts)
     said = {"relu_prime": "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
@@ -289,9 +317,8 @@ def build(problem: Problem) -> Solution:
         notes.append(f"As the problem instructs, {show.doprint(key)} is taken as {show.doprint(value)}.")
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = marks_text(sum(marks)) if marks else None
-    answers = dict(solver.answers)
     if not any(a.what == "forward" and a.at for p in problem.parts for a in p.asks):
         for node in problem.graph.nodes:  # every computed quantity, shown or not, is answered
-            if not node.is_leaf and node.name not in answers:
-                answers[node.name] = answer_string(solver.trace.value(node.name))
-    return Solution(problem.title, parts, answers, tuple(notes), total)
+            if not node.is_leaf and node.name not in solver.answers:
+                solver._answer(node.name, solver.trace.value(node.name))
+    return Solution(problem.title, parts, dict(solver.answers), tuple(notes), total), dict(solver.values)

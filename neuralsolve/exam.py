@@ -1,0 +1,169 @@
+"""Exams: problem files assembled into numbered questions, one variant at a time.
+
+An exam file:
+
+    exam:
+      title: Neural Computation, summer examination
+      course: NC-2026
+      date: 2026-06-01
+      instructions: Answer all questions.
+      questions:
+        - problems/square-network.yaml
+        - {file: problems/tanh-graph.yaml, marks: 20}
+
+Question files are found relative to the exam file. A `marks:` override sets the
+question's total: part marks are scaled to it (a question without part marks
+carries it as a whole).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy
+
+from .errors import ProblemError
+from .expr import Where
+from .solution import Solution, marks_text
+from .spec import Problem, Reader, load_yaml, loads, random_spec
+from .statement import Statement, statement
+from .variants import code_of, solve_variant
+from .view import build
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    file: Path
+    marks: sympy.Rational | None
+    where: Where
+
+
+@dataclass(frozen=True)
+class Exam:
+    file: str
+    title: str
+    course: str
+    date: str
+    instructions: str
+    questions: tuple[QuestionRef, ...]
+
+
+@dataclass(frozen=True)
+class ExamQuestion:
+    """One question of one variant: the sheet's statement, the key's solution, and their source."""
+
+    number: int
+    file: str
+    statement: Statement
+    solution: Solution
+    marks: str | None
+    source: str
+    draws: dict
+
+
+@dataclass(frozen=True)
+class ExamVariant:
+    exam: Exam
+    code: str
+    seed: int
+    questions: tuple[ExamQuestion, ...]
+    total_marks: str | None
+
+
+def load_exam(path: str | Path) -> Exam:
+    """Read and validate an exam file (each question file is checked too)."""
+    path = Path(path)
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"cannot read the file: {exc}", file) from None
+    docs = load_yaml(text, file)
+    r = Reader(file)
+    if not docs:
+        raise ProblemError("the file is empty; an exam needs an exam: block with questions", file)
+    top = r.mapping(docs[0], "the exam file", ("exam",), ("exam",))
+    m = r.mapping(top["exam"], "exam", ("title", "course", "date", "instructions", "questions"), ("title", "questions"))
+    field = lambda k: r.text(m[k], k) if k in m else ""  # noqa: E731
+    refs = []
+    for qy in r.seq(m["questions"], "questions"):
+        if isinstance(qy.value, dict):
+            q = r.mapping(qy, "a question", ("file", "marks"), ("file",))
+            name, marks_y = r.text(q["file"], "file"), q.get("marks")
+        else:
+            name, marks_y = r.text(qy, "a question file"), None
+        marks = None
+        if marks_y is not None:
+            marks = marks_y.value
+            if not isinstance(marks, sympy.Rational) or marks <= 0:
+                r.fail(marks_y, "marks must be a positive number such as 20")
+        qpath = (path.parent / name) if not Path(name).is_absolute() else Path(name)
+        if not qpath.exists() and Path(name).exists():
+            qpath = Path(name)
+        if not qpath.exists():
+            r.fail(qy, f"question file {name!r} not found (looked beside the exam file, {path.parent})")
+        refs.append(QuestionRef(qpath, marks, r.where(qy)))
+    if not refs:
+        r.fail(m["questions"], "an exam needs at least one question")
+    return Exam(file, field("title"), field("course"), field("date"), field("instructions"), tuple(refs))
+
+
+def _scaled(problem: Problem, total) -> Problem:
+    """The problem with its part marks scaled to `total`."""
+    if total is None:
+        return problem
+    have = [p.marks for p in problem.parts if p.marks is not None]
+    if not have:
+        if len(problem.parts) == 1:
+            return dataclasses.replace(problem, parts=(dataclasses.replace(problem.parts[0], marks=total),))
+        return problem
+    factor = total / sum(have)
+    parts = tuple(dataclasses.replace(p, marks=p.marks * factor if p.marks is not None else None) for p in problem.parts)
+    return dataclasses.replace(problem, parts=parts)
+
+
+def build_variant(exam: Exam, seed: int) -> ExamVariant:
+    """Every question of the variant with this seed (randomized questions drawn from it)."""
+    questions = []
+    for i, ref in enumerate(exam.questions, start=1):
+        text = ref.file.read_text(encoding="utf-8")
+        file = str(ref.file)
+        if random_spec(text, file) is not None:
+            problem, _ = solve_variant(text, file, seed, index=i)
+        else:
+            problem = loads(text, file)
+        problem = _scaled(problem, ref.marks)
+        solution = build(problem)
+        st = statement(problem)
+        marks = [p.marks for p in problem.parts if p.marks is not None]
+        total = sum(marks) if marks else ref.marks
+        questions.append(ExamQuestion(i, file, st, solution, marks_text(total) if total is not None else None,
+                                      text, dict(problem.draws)))
+    marks = [sympy.Rational(q.marks) for q in questions if q.marks is not None]
+    return ExamVariant(exam, code_of(seed), seed, tuple(questions), marks_text(sum(marks)) if marks else None)
+
+
+def answers_document(v: ExamVariant) -> dict:
+    """The key as JSON: per question the render --json document, and all answers as Q<n>.<name>."""
+    from .render import answers_data
+    from .variants import draws_text
+
+    questions, merged = [], {}
+    for q in v.questions:
+        doc = answers_data(q.solution)
+        doc.update({"number": q.number, "file": q.file, "marks": q.marks, "source": q.source})
+        if q.draws:
+            doc["draws"] = draws_text(q.draws)
+        questions.append(doc)
+        for k, val in q.solution.answers.items():
+            merged[f"Q{q.number}.{k}"] = val
+    return {"title": v.exam.title, "variant": v.code, "seed": v.seed, "answers": merged, "questions": questions}
+
+
+def answers_json(v: ExamVariant) -> str:
+    return json.dumps(answers_document(v), indent=2, ensure_ascii=False) + "\n"
