@@ -220,6 +220,72 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("reference", type=click.Path(dir_okay=False))
+@click.argument("answers", type=click.Path(dir_okay=False))
+@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=None,
+              help="Accept |submitted - expected| <= T * max(1, |expected|).")
+@click.option("--sig-figs", type=click.IntRange(1, 30), default=None,
+              help="Accept values equal to N significant figures (default 3; exact values always agree).")
+@_VARIANT
+def check(reference, answers, tolerance, sig_figs, variant):
+    """Check submitted ANSWERS against a problem file or a JSON key.
+
+    ANSWERS is YAML mapping answer names to numbers or expressions, such as
+    "dC/dw3_1_2": 48 (in an exam key, prefix the question: "Q1.dC/dw3_1_2").
+    Prints right, wrong (with the expected value), missing and consistent
+    (an error carried forward from the submitted earlier values), with marks.
+    Exit status 0 when every answer is right, 1 when any is not, 2 for a bad file.
+
+    \b
+    Example:
+      neuralsolve check problems/square-network.yaml answers.yaml --sig-figs 3
+    """
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from .check import Rule, read_answers
+    from .check import check as run_check
+    from .check import reference as load_reference
+
+    if tolerance is not None and sig_figs is not None:
+        raise click.UsageError("give --tolerance or --sig-figs, not both")
+    try:
+        ref = load_reference(reference, variant)
+        submitted = read_answers(answers)
+    except ProblemError as err:
+        _fail(err)
+    report = run_check(ref, submitted, Rule(tolerance, sig_figs))
+    colour = {"right": "green", "consistent": "yellow", "wrong": "red", "missing": "magenta"}
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("answer", "submitted", "expected", "verdict", "marks"):
+        table.add_column(col, justify="right" if col == "marks" else "left")
+    for line in report.lines:
+        marks = "" if line.marks is None else f"{_marks(line.earned)}/{_marks(line.marks)}"
+        verdict = "consistent (carried forward)" if line.verdict == "consistent" else line.verdict
+        table.add_row(escape(line.name), escape(line.submitted or "—"), escape(line.expected),
+                      f"[{colour[line.verdict]}]{verdict}[/]", marks)
+    console = Console(highlight=False)
+    console.print(table)
+    counts = {v: sum(1 for line in report.lines if line.verdict == v) for v in colour}
+    summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    if report.total is not None:
+        summary = f"{_marks(report.earned)} of {_marks(report.total)} marks; " + summary
+    console.print(summary)
+    if report.extra:
+        console.print(f"[dim]not in the key, ignored: {escape(', '.join(report.extra))}[/dim]")
+    sys.exit(0 if report.all_right else 1)
+
+
+def _marks(m) -> str:
+    if m is None:
+        return "—"
+    if m.is_Integer:
+        return str(m)
+    return f"{float(m):.2f}".rstrip("0").rstrip(".")
+
+
 def main():
     """Entry point of the `neuralsolve` command."""
     cli(prog_name="neuralsolve")

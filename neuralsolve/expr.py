@@ -28,7 +28,8 @@ FUNCTIONS = {
     "softplus": fn.softplus, "step": fn.step, "swish": fn.swish,
     "max": sympy.Max,   "min": sympy.Min,
 }
-ARITY = {"max": (2, 8), "min": (2, 8)}
+ALIASES = {"Max": sympy.Max, "Min": sympy.Min}  # as SymPy writes them in JSON answers; not advertised
+ARITY = {"max": (2, 8), "min": (2, 8), "Max": (2, 8), "Min": (2, 8)}
 CONSTANTS = {"pi": sympy.pi}
 # fmt: on
 
@@ -184,7 +185,7 @@ class _Builder:
             if not isinstance(node.func, ast.Name):
                 self.fail(node, "only catalogue functions may be called, as in tanh(x)")
             name = node.func.id
-            if name not in FUNCTIONS:
+            if name not in FUNCTIONS and name not in ALIASES:
                 self.fail(node, f"unknown function {name!r}; {_suggest(name, FUNCTIONS)}")
             if node.keywords:
                 self.fail(node, f"{name}() takes no keyword arguments")
@@ -194,7 +195,7 @@ class _Builder:
             args = [b(a) for a in node.args]
             if evaluate and name in ("log", "ln") and args[0] == 0:
                 self.fail(node, f"log(0) is undefined in {self.what} {self.original!r}")
-            return FUNCTIONS[name](*args, evaluate=evaluate)
+            return (FUNCTIONS.get(name) or ALIASES[name])(*args, evaluate=evaluate)
         self.fail(node, f"{type(node).__name__.lower()} is not allowed in an expression; "
                         "use numbers, names, + - * / ^ and catalogue functions")
 

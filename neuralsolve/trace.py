@@ -197,8 +197,8 @@ def partial(expr, sym):
     return textbook(sympy.diff(expr, sym))
 
 
-def forward_pass(graph: Graph, approximations=(), overrides=None) -> tuple[dict, dict, tuple[str, ...]]:
-    """Every node's value, in order."""
+def forward_pass(graph: Graph, approximations=(), overrides=None, pins=None) -> tuple[dict, dict, tuple[str, ...]]:
+    """Every node's value, in order; `pins` fixes some computed values (a student's, for errors carried forward)."""
     env: dict[sympy.Symbol, sympy.Expr] = {}
     values = dict(graph.values)
     if overrides:
@@ -211,6 +211,8 @@ def forward_pass(graph: Graph, approximations=(), overrides=None) -> tuple[dict,
         if node.is_leaf:
             v = values.get(node.name, sym)
             v = ev(v) if v is not sym else v
+        elif pins and node.name in pins:
+            v = pins[node.name]
         else:
             try:
                 v = ev(node.expr)
@@ -246,7 +248,7 @@ def needed(graph: Graph, targets) -> list[str]:
     return [n.name for n in reversed(graph.nodes) if n.name in reaches and n.name in below]
 
 
-def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None) -> dict[str, Adjoint]:
+def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pins=None) -> dict[str, Adjoint]:
     """Adjoints of every node between the targets and the output, each once.
 
     `kinks`, if a list, collects the kinks met (relu'(0)), for the answer to state.
@@ -273,6 +275,10 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None) -> 
                 raise _located(graph.node(child), f"differentiating {child} with respect to {name}: {exc}") from None
             terms.append(Term(child, d, dv))
             total = total + adj[child].value * dv
+        pinned = (pins or {}).get(f"d{graph.output}/d{name}")
+        if pinned is not None:
+            adj[name] = Adjoint(name, tuple(terms), pinned)
+            continue
         try:
             adj[name] = Adjoint(name, tuple(terms), settle(total))
         except UndefinedStep as exc:
@@ -280,11 +286,11 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None) -> 
     return adj
 
 
-def trace(graph: Graph, targets, approximations=(), overrides=None) -> Trace:
-    """Forward pass, then the reverse pass pruned to `targets`."""
-    env, forward, conventions = forward_pass(graph, approximations, overrides)
+def trace(graph: Graph, targets, approximations=(), overrides=None, pins=None) -> Trace:
+    """Forward pass, then the reverse pass pruned to `targets` (`pins`: values taken as given)."""
+    env, forward, conventions = forward_pass(graph, approximations, overrides, pins)
     kinks: list[str] = []
-    adjoints = backward_pass(graph, env, tuple(targets), approximations, kinks) if targets else {}
+    adjoints = backward_pass(graph, env, tuple(targets), approximations, kinks, pins) if targets else {}
     conventions += tuple(k for k in dict.fromkeys(kinks) if k not in conventions)
     return Trace(graph, env, forward, adjoints, conventions)
 

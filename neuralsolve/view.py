@@ -19,14 +19,14 @@ from .writer import SYMBOLIC_VALUE_LIMIT, Writer
 class _Solver(LayerSteps):
     """Builds the parts of one problem, remembering what earlier parts showed."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, pins=None):
         self.problem = problem
         self.graph = problem.graph
         self.shown: set[str] = set()
         self.answers: dict[str, str] = {}
         self.values: dict[str, sympy.Expr] = {}  # the same answers as SymPy values, for where: conditions
         targets = self._all_targets()
-        self.trace = trace(self.graph, targets, problem.approximations)
+        self.trace = trace(self.graph, targets, problem.approximations, pins=pins)
         self._asks_loss = any(a.what == "loss" for p in problem.parts for a in p.asks)
 
     def _answer(self, name: str, value: sympy.Expr) -> None:
@@ -305,9 +305,13 @@ def build(problem: Problem) -> Solution:
     return build_with_values(problem)[0]
 
 
-def build_with_values(problem: Problem) -> tuple[Solution, dict[str, sympy.Expr]]:
-    """The Solution, and its answers as SymPy values (what `where:` conditions test)."""
-    solver = _Solver(problem)
+def build_with_values(problem: Problem, pins=None) -> tuple[Solution, dict[str, sympy.Expr]]:
+    """The Solution, and its answers as SymPy values (what `where:` conditions and `check` test).
+
+    `pins` takes some computed answers as given (by name: z2_1, dC/dz2_1), as when
+    following a student's wrong value through the rest of the working.
+    """
+    solver = _Solver(problem, pins)
     parts = tuple(solver.part(p) for p in problem.parts)
     said = {"relu_prime": "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
             "step": "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0."}
