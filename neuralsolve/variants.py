@@ -307,7 +307,9 @@ def solve_variant(text: str, file: str, seed: int, index: int = 0):
             return problem, solution
         failures[f"the condition {failed.text!r}"] += 1
         where[f"the condition {failed.text!r}"] = failed.where
-    (worst, count), = failures.most_common(1)
+    ranked = failures.most_common()
+    worst, count = ranked[0]
+    others = "".join(f" ({what} failed {n} time{'s' if n != 1 else ''})" for what, n in ranked[1:3])
     w = where[worst]
-    raise ProblemError(f"no draw in {MAX_TRIES} tries gave a usable variant: {worst} failed {count} times; "
+    raise ProblemError(f"no draw in {MAX_TRIES} tries gave a usable variant: {worst} failed {count} times{others}; "
                        "widen the ranges of the draws or relax the condition", w.file, w.line, w.col)
