@@ -287,7 +287,7 @@ def solve_variant(text: str, file: str, seed: int, index: int = 0):
     from collections import Counter
 
     from .spec import loads, random_spec
-    from .view import build_with_values
+    from .view import answer_values, build_with_values
 
     spec = random_spec(text, file)
     rng = random.Random(f"neuralsolve:{seed}:{index}")
@@ -297,14 +297,18 @@ def solve_variant(text: str, file: str, seed: int, index: int = 0):
         values = draw(spec, rng)
         problem = loads(text, file, values)  # an error here is the file's, not the draw's
         try:
-            solution, answers = build_with_values(problem)
+            answers = answer_values(problem)  # cheap: no solution is written for a draw that is thrown away
+            if any(n not in answers for c in spec.conditions for n in c.keys.values()):
+                answers = build_with_values(problem)[1]
+            failed = next((c for c in spec.conditions if not holds(c, answers)), None)
+            if failed is None:
+                return problem, build_with_values(problem)[0]
         except ProblemError as exc:
+            if exc.message.startswith("the condition "):
+                raise  # a condition naming no answer: the file's error
             failures[exc.message] += 1
             where[exc.message] = Where(exc.file, exc.line, exc.col)
             continue
-        failed = next((c for c in spec.conditions if not holds(c, answers)), None)
-        if failed is None:
-            return problem, solution
         failures[f"the condition {failed.text!r}"] += 1
         where[f"the condition {failed.text!r}"] = failed.where
     ranked = failures.most_common()

@@ -300,6 +300,21 @@ def _merge(steps: list[Step]) -> tuple[Step, ...]:
     return tuple(out)
 
 
+def answer_values(problem: Problem) -> dict[str, sympy.Expr]:
+    """The answers as values, without writing the solution (what a draw's conditions are tested on)."""
+    solver = _Solver(problem)
+    g, tr = problem.graph, solver.trace
+    values = {"parameter_count": sympy.Integer(len(g.parameters))} if g.kind == "network" else {}
+    values.update({n.name: tr.value(n.name) for n in g.nodes if not n.is_leaf})
+    values.update({f"d{g.output}/d{n}": a.value for n, a in tr.adjoints.items() if n != g.output})
+    for part in problem.parts:
+        for ask in part.asks:
+            if ask.what == "update":
+                names = solver._gradient_targets(ask)
+                values.update({f"{n}'": v for n, v in gradient_step(tr, names, ask.learning_rate).items()})
+    return values
+
+
 def build(problem: Problem) -> Solution:
     """The Solution of a problem: every part's steps and the JSON answers."""
     return build_with_values(problem)[0]

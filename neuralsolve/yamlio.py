@@ -8,6 +8,7 @@ duplicate keys and unknown tags are errors, and alias bombs are bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -69,7 +70,12 @@ def _exact(text: str) -> sympy.Rational:
 
 
 def load_yaml(text: str, file: str) -> list[Y]:
-    """Every document of a YAML stream, as located values."""
+    """Every document of a YAML stream, as located values (cached: variants re-read one text many times)."""
+    return list(_load_yaml(text, file))
+
+
+@lru_cache(maxsize=32)
+def _load_yaml(text: str, file: str) -> tuple[Y, ...]:
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise ProblemError(f"file is larger than {MAX_BYTES} bytes; split it into smaller problems", file)
     try:
@@ -84,7 +90,7 @@ def load_yaml(text: str, file: str) -> list[Y]:
     except RecursionError:
         raise ProblemError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", file) from None
     budget = _Budget()
-    return [_convert(n, file, budget, 0) for n in nodes if n is not None]
+    return tuple(_convert(n, file, budget, 0) for n in nodes if n is not None)
 
 
 def _convert(node: yaml.Node, file: str, budget: _Budget, depth: int) -> Y:

@@ -249,3 +249,18 @@ def test_check_symbolic_answers_by_value(write):
 def test_check_bad_answers_file_is_located(write):
     r = run("check", SQUARE, write("C: [1, 2\n"))
     assert r.exit_code == 2 and ":2:1: invalid YAML" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["square-network", "sigmoid-network", "softmax-regression", "shared-parameter"])
+def test_quick_answer_values_match_the_written_solution(name):
+    """Draws are judged on answer_values (no solution written); it must agree with the solution."""
+    from neuralsolve.spec import load
+    from neuralsolve.view import answer_values, build_with_values
+
+    problem = load(ROOT / "problems" / f"{name}.yaml")
+    quick = answer_values(problem)
+    _, full = build_with_values(problem)
+    for k, v in full.items():
+        if k in quick:
+            assert sympy.simplify(quick[k] - v) == 0, k
+    assert set(full) - set(quick) <= {"parameter_count"}
