@@ -18,7 +18,7 @@ from .graph import Graph
 from .yamlio import Y, load_yaml
 
 ASK_WORDS = ("forward", "loss", "backward", "parameter_count")
-ASK_MAPPINGS = ("gradients", "update", "forward")
+ASK_MAPPINGS = ("gradients", "update", "forward", "stored_for_backward")
 DEFAULT_PRECISION = 4
 MAX_PRECISION = 50
 
@@ -33,6 +33,7 @@ class Ask:
     only: tuple[str, ...] | None = None  # update: weights and/or biases
     at: tuple[tuple[str, tuple[sympy.Expr, ...]], ...] | None = None  # forward at these inputs
     where: Where = Where()
+    bytes_per_number: int | None = None  # stored_for_backward
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ def _parts(r: Reader, y: Y | None, graph: Graph, precision: int) -> tuple[Part, 
 
 
 def _default_asks(graph: Graph) -> tuple[Ask, ...]:
+    if graph.kind == "matrix":
+        return ((Ask("forward"),) if graph.values else ()) + (Ask("gradients", None),)
     asks = []
     if graph.kind == "network":
         asks.append(Ask("parameter_count"))
@@ -273,6 +276,8 @@ def _read_ask(r: Reader, y: Y, graph: Graph) -> Ask:
             r.fail(y, f"unknown ask {word!r}; {suggest(word, ASK_WORDS + ASK_MAPPINGS)}")
         if word == "backward":
             return Ask("gradients", None, where=where)
+        if word in ("loss", "parameter_count") and graph.kind == "matrix":
+            r.fail(y, f"{word} is for network and graph problems; a matrix problem asks forward or gradients")
         if word == "parameter_count" and graph.kind not in ("network", "graph"):
             r.fail(y, "parameter_count is for network and graph problems")
         return Ask(word, where=where)
@@ -283,6 +288,8 @@ def _read_ask(r: Reader, y: Y, graph: Graph) -> Ask:
         if key == "gradients":
             return Ask("gradients", _targets(r, arg, graph), where=where)
         if key == "update":
+            if graph.kind == "matrix":
+                r.fail(y, "update is for network and graph problems")
             m = r.mapping(arg, "update", ("learning_rate", "only"), ("learning_rate",))
             lr = r.expr(m["learning_rate"], "learning_rate").value
             if not lr.is_number or lr <= 0:
@@ -294,7 +301,15 @@ def _read_ask(r: Reader, y: Y, graph: Graph) -> Ask:
                     if o not in ("weights", "biases"):
                         r.fail(v, f"update only takes weights or biases, not {o!r}")
             return Ask("update", None, lr, only, where=where)
+        if key == "stored_for_backward":
+            if graph.kind != "matrix":
+                r.fail(y, "stored_for_backward is for matrix problems")
+            m = r.mapping(arg, "stored_for_backward", ("bytes_per_number",), ("bytes_per_number",))
+            return Ask("stored_for_backward", where=where,
+                       bytes_per_number=r.integer(m["bytes_per_number"], "bytes_per_number", 1, 64))
         if key == "forward":
+            if graph.kind == "matrix":
+                r.fail(y, "forward takes no arguments in a matrix problem")
             m = r.mapping(arg, "forward", ("at",), ("at",))
             at = []
             for name, vals in r.mapping(m["at"], "forward at").items():
@@ -320,7 +335,8 @@ def _targets(r: Reader, y: Y, graph: Graph) -> tuple[str, ...] | None:
         names = graph.groups.get(name, (name,))
         for n in names:
             if not graph.has(n):
-                known = [m.name for m in graph.nodes] + list(graph.groups)
+                known = ([m.name for m in graph.nodes] if graph.kind != "matrix" else list(graph.shapes)) \
+                    + list(graph.groups)
                 r.fail(item, f"no quantity named {name!r}; {suggest(name, known)}")
             if n == graph.output:
                 r.fail(item, f"{name!r} is the loss itself; ask for the gradient of another quantity")

@@ -302,6 +302,8 @@ def _merge(steps: list[Step]) -> tuple[Step, ...]:
 
 def answer_values(problem: Problem) -> dict[str, sympy.Expr]:
     """The answers as values, without writing the solution (what a draw's conditions are tested on)."""
+    if problem.kind == "matrix":
+        return build_with_values(problem)[1]
     solver = _Solver(problem)
     g, tr = problem.graph, solver.trace
     values = {"parameter_count": sympy.Integer(len(g.parameters))} if g.kind == "network" else {}
@@ -326,6 +328,10 @@ def build_with_values(problem: Problem, pins=None) -> tuple[Solution, dict[str, 
     `pins` takes some computed answers as given (by name: z2_1, dC/dz2_1), as when
     following a student's wrong value through the rest of the working.
     """
+    if problem.kind == "matrix":
+        from .matrix.view import build_matrix
+
+        return build_matrix(problem)
     solver = _Solver(problem, pins)
     parts = tuple(solver.part(p) for p in problem.parts)
     said = {"relu_prime": "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
