@@ -420,7 +420,7 @@ def text(e: E) -> str:
     """Plain text, for the terminal and for messages."""
     op = e.op
     if op == "var":
-        return e.name
+        return "∂" + e.name[1:].replace("/d", "/∂", 1) if "/" in e.name else e.name
     if op == "num":
         return sympy.sstr(e.num) if e.shape == ONE else "0"
     if op == "I":

@@ -184,6 +184,9 @@ class MatrixSolver:
             self.answers[f"d{self.loss}/d{gr.name}"] = sympy_text(gr.closed)
             self.values[f"d{self.loss}/d{gr.name}"] = gr.closed
         prose, prose_tex = self._paths_prose(gr)
+        if gr.rule == gr.closed and gr.rule.op == "var" and gr.rule.name == f"d{self.loss}/d{gr.name}":
+            prose = f"The loss is left unspecified, so its gradient with respect to {gr.name} stays as it is:"
+            prose_tex = tex_escape(prose)
         return Step(f"d{self.loss}/d{gr.name}", prose, (Equation(lhs, lhs_t, tuple(forms)),), prose_tex)
 
     def _paths_prose(self, gr: Gradient) -> tuple[str, str]:
@@ -233,14 +236,26 @@ class MatrixSolver:
         listing = ", ".join(f"{n} ({sympy.sstr(s)} numbers)" for n, s in zip(reads, sizes))
         listing_tex = ", ".join(f"${self.names.get(n, n)}$ (${sympy.latex(s)}$ numbers)" for n, s in zip(reads, sizes))
         lead = "The backward pass reads these forward quantities (inputs and parameters are kept anyway): "
-        eq = Equation(r"\text{bytes}", "bytes", (Form("=", rf"{ask.bytes_per_number} \left({' + '.join(sympy.latex(s) for s in sizes)}\right)",
-                                                        f"{ask.bytes_per_number}·({' + '.join(sympy.sstr(s) for s in sizes)})"),
-                                                   Form("=", sympy.latex(total), sympy.sstr(total))))
+        first = Form("=", rf"{ask.bytes_per_number} \left({' + '.join(sympy.latex(s) for s in sizes)}\right)",
+                     f"{ask.bytes_per_number}·({' + '.join(sympy.sstr(s) for s in sizes)})")
+        last = Form("=", sympy.latex(total), sympy.sstr(total))
+        eq = Equation(r"\text{bytes}", "bytes", (first, last) if first.tex.replace(" ", "") != last.tex.replace(" ", "")
+                      and not total.free_symbols else (first,))
         return [Step("stored_for_backward", lead + listing + ".", (eq,), tex_escape(lead) + listing_tex + ".")]
 
     def _answer(self, name, v):
         self.values[name] = v
-        self.answers[name] = sympy.sstr(v) if not isinstance(v, sympy.MatrixBase) else sympy.sstr(sympy.Matrix(v))
+        self.answers[name] = matrix_string(v)
+
+
+def matrix_string(v) -> str:
+    """Matrix([[1/8, 1/8], [-3/4, -3/4]]) on one line, as SymPy reads it (a vector as a column)."""
+    from ..solution import answer_string
+
+    if not isinstance(v, sympy.MatrixBase):
+        return answer_string(v)
+    rows = ", ".join("[" + ", ".join(answer_string(x) for x in v.row(i)) + "]" for i in range(v.rows))
+    return f"Matrix([{rows}])"
 
 
 def _leaves(e: ir.E) -> set[str]:
