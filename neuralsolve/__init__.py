@@ -15,8 +15,9 @@ __version__ = "0.1.0"
 class Worked:
     """A solved problem: the Solution, with renderers, and rich display in Jupyter."""
 
-    def __init__(self, solution: Solution):
+    def __init__(self, solution: Solution, problem=None):
         self.solution = solution
+        self.problem = problem  # the Problem solved (for a randomized one: the variant drawn)
 
     @property
     def answers(self) -> dict[str, str]:
@@ -69,10 +70,11 @@ def solve_text(text: str, file: str = "<input>", variant: str | None = None) -> 
     if random_spec(text, file) is None:
         if variant is not None:
             raise ProblemError(f"variant {variant} given, but this problem has no random: block", file)
-        return Worked(build(loads(text, file)))
+        problem = loads(text, file)
+        return Worked(build(problem), problem)
     try:
         seed = seed_of(variant) if variant is not None else 0
     except ValueError as exc:
         raise ProblemError(str(exc), file) from None
     problem, solution = solve_variant(text, file, seed)
-    return Worked(dataclasses.replace(solution, variant=code_of(seed), draws=draws_text(problem.draws)))
+    return Worked(dataclasses.replace(solution, variant=code_of(seed), draws=draws_text(problem.draws)), problem)

@@ -88,8 +88,9 @@ _SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json"}
 @click.option("--json", "fmt", flag_value="json", help="The answers contract: every quantity by name.")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into another document.")
 @click.option("-o", "--output", type=click.Path(), help="Output file (one problem) or folder (several).")
+@click.option("--verify", is_flag=True, help="Check every gradient independently and say so in the answer.")
 @_VARIANT
-def render(files, fmt, fragment, output, variant):
+def render(files, fmt, fragment, output, verify, variant):
     """Render each problem FILE as LaTeX, Markdown or JSON.
 
     One file goes to standard output, or to -o FILE. Several files (or a
@@ -101,6 +102,7 @@ def render(files, fmt, fragment, output, variant):
     Examples:
       neuralsolve render problems/square-network.yaml --latex -o square.tex
       neuralsolve render problems/ --json -o answers/
+      neuralsolve render problems/matrix-gplvm.yaml --markdown --verify
     """
     from . import render as r
 
@@ -112,9 +114,19 @@ def render(files, fmt, fragment, output, variant):
     if len(files) > 1 and not output:
         raise click.UsageError("several files need -o FOLDER, one output per problem")
     worked = []
+    failed_checks = []
     for f in files:
         try:
-            worked.append((f, _solve(f, variant)))
+            w = _solve(f, variant)
+            if verify:
+                from . import Worked
+                from .selfcheck import verify as check_gradients
+
+                solution, ok = check_gradients(w.problem, w.solution)
+                w = Worked(solution, w.problem)
+                if not ok:
+                    failed_checks.append(f)
+            worked.append((f, w))
         except ProblemError as err:
             _fail(err)
 
@@ -131,12 +143,21 @@ def render(files, fmt, fragment, output, variant):
             write_atomic(Path(output), text)
         else:
             click.echo(text, nl=False)
+        _report_checks(failed_checks)
         return
     folder = Path(output)
     if folder.exists() and not folder.is_dir():
         raise click.UsageError(f"{output} is a file; several problems need a folder")
     for f, w in worked:
         write_atomic(folder / (Path(f).stem + _SUFFIX[fmt]), text_of(w))
+    _report_checks(failed_checks)
+
+
+def _report_checks(failed):
+    for f in failed:
+        click.echo(f"{f}: a gradient disagrees with the independent check (see the answer's notes)", err=True)
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()

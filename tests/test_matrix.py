@@ -160,3 +160,34 @@ def test_numeric_instance_is_exact():
     K = W.T * W * x - x
     assert sympy.sympify(w.answers["dL/dW"]) == W * K * x.T + W * x * K.T
     assert w.answers["L"] == str((K.T * K)[0, 0] / 2)
+
+
+def test_render_verify_reports_in_the_answer(tmp_path):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "matrix-autoencoder.yaml"), "--json", "--verify"])
+    assert r.exit_code == 0
+    assert "Verified numerically: ∂L/∂W agrees with element-wise differentiation" in r.output
+    r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "tanh-graph.yaml"), "--json", "--verify"])
+    assert r.exit_code == 0 and "Verified: all 8 gradients agree with sympy.diff" in r.output
+
+
+def test_render_verify_catches_a_wrong_gradient(monkeypatch):
+    from click.testing import CliRunner
+
+    import neuralsolve.matrix.verify as mv
+    from neuralsolve.cli import cli
+
+    real = mv.reverse
+
+    def wrong(*args, **kw):  # a calculus bug: every closed form doubled
+        grads = real(*args, **kw)
+        return {k: type(g)(g.name, g.paths, g.rule, ir.scale(ir.num(2), g.closed), g.merged) for k, g in grads.items()}
+
+    monkeypatch.setattr(mv, "reverse", wrong)
+    r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "matrix-autoencoder.yaml"), "--json", "--verify"])
+    assert r.exit_code == 1
+    assert "∂L/∂W (DISAGREES)" in r.output
+    assert "a gradient disagrees with the independent check" in r.stderr
