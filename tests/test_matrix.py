@@ -32,7 +32,9 @@ RULE_CASES = {
     "norm": ("P: [n, m]", "L: norm(P)"),
     "sum": ("P: [n, m]", "L: sum(P)"),
     "pow": ("P: [n]", "L: norm(P)^2"),
-    "fn": ("P: [n], A: [n]", "L: sum(sigmoid(P) * A) + sum(tanh(P)) + sum(swish(P)) + sum(exp(P))"),
+    "fn": ("P: [n], A: [n]", "L: sum(sigmoid(P) * A) + sum(tanh(P)) + sum(swish(P)) + sum(exp(P)) + sum(relu(P) * A)"
+                             " + sum(log(exp(P) + exp(A)))"),
+    "softmax": ("P: [n], A: [n]", "L: sum(softmax(P) * A)"),
     "had": ("P: [n, m], A: [n, m]", "L: sum(P * A * P)"),
     "loss": ("P: [n, m], x: [m], y: [n]", "o: P @ x\n    L: loss(o, y)"),
     "ce": ("P: [n, m], x: [m], e: [n]", "z: P @ x\n    a: softmax(z)\n    L: cross_entropy(a, e)"),
@@ -92,6 +94,27 @@ def test_gplvm_matches_homework_3_q2():
     assert r"\alpha \mathbf{K}^{-1} \mathbf{Y} \mathbf{Y}^{\top} \mathbf{K}^{-1} \mathbf{X} - \alpha D \mathbf{K}^{-1} " \
            r"\mathbf{X}" in md
     assert "is symmetric" in md  # the merge of the two paths through X X^T is said
+
+
+def test_gplvm_closed_form_equals_the_seeds_on_random_instances():
+    g, closed = _closed(ROOT / "problems" / "matrix-gplvm.yaml", "X")
+    rng = random.Random(3)
+    for _ in range(3):
+        N, q, D = rng.randint(2, 3), rng.randint(1, 2), rng.randint(1, 3)
+        dims = {d: v for d, v in zip(g.shapes["X"] + g.shapes["Y"][1:], (N, q, D))}
+        env = _instance({"X": g.shapes["X"], "Y": g.shapes["Y"]}, dims, rng)
+        alpha, beta = sympy.Rational(rng.randint(1, 5), 2), sympy.Rational(rng.randint(1, 5), 3)
+        env.update({"alpha": sympy.Matrix([[alpha]]), "beta": sympy.Matrix([[beta]]), "D": sympy.Matrix([[D]])})
+        K = alpha * env["X"] * env["X"].T + sympy.eye(N) / beta
+        env["K"] = K
+        seed_form = alpha * K.inv() * env["Y"] * env["Y"].T * K.inv() * env["X"] - alpha * D * K.inv() * env["X"]
+        assert evaluate(closed, env, dims) == seed_form
+
+
+def test_cross_entropy_without_softmax_is_a_located_error():
+    text = "title: s\nmatrix:\n  shapes: {a: [n], y: [n]}\n  equations:\n    l: cross_entropy(a, y)\n"
+    with pytest.raises(ProblemError, match="cross_entropy\\(a, y\\) needs a = softmax\\(z\\)"):
+        loads(text, "s.yaml")
 
 
 def test_swish_network_matches_homework_3_q3():

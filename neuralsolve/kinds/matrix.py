@@ -77,6 +77,12 @@ def lower(r, y, notation_y) -> MatrixGraph:
         equations[name] = expr
         shapes[name] = expr.shape
         symmetric.add(name) if sym else None
+    from ..matrix.calculus import CalculusError, fuse_softmax_cross_entropy
+
+    try:
+        fuse_softmax_cross_entropy(equations)
+    except CalculusError as exc:
+        r.fail(m["equations"], str(exc))
     output = list(equations)[-1] if "output" not in m else r.text(m["output"], "output")
     if output not in equations:
         r.fail(m["output"], f"output {output!r} is not defined by any equation; {suggest(output, list(equations))}")

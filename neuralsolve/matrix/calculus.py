@@ -28,6 +28,7 @@ RULES = {
     "pow":    lambda e, G: [scale(G, scale(num(e.num), power(e.args[0], e.num - 1)))],   # G n a^(n-1)
     "fn":     lambda e, G: [had(E("dfn", (e.args[0],), e.shape, e.name), G)],           # f'(z) (.) G
     "had":    lambda e, G: [had(G, e.args[1]), had(G, e.args[0])],                       # G (.) B, G (.) A
+    "softmax": lambda e, G: [had(e, add(G, neg(scale(matmul(T(e), G), E("ones", (), e.shape)))))],  # a (.) (G - (a^T G) 1)
     "loss":   lambda e, G: [None, None],                                                 # named: dL/do
     "ce":     lambda e, G: [None, None],                                                 # fused with softmax
 }

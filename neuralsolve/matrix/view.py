@@ -8,7 +8,8 @@ from ..latex import tex_escape
 from ..solution import Equation, Form, PartView, Solution, Step, marks_text
 from ..spec import Ask, Problem
 from . import ir
-from .calculus import Gradient, evaluate, reverse, substitute
+from ..errors import ProblemError
+from .calculus import CalculusError, Gradient, evaluate, reverse, substitute
 
 
 def _names(g, loss: str) -> dict[str, str]:
@@ -85,7 +86,10 @@ class MatrixSolver:
                 if ask.what in ("gradients", "stored_for_backward"):
                     wanted += list(ask.targets or g.parameters)
         self.wanted = list(dict.fromkeys(wanted))
-        self.grads: dict[str, Gradient] = reverse(g.equations, g.shapes, self.loss, self.wanted)
+        try:
+            self.grads: dict[str, Gradient] = reverse(g.equations, g.shapes, self.loss, self.wanted)
+        except CalculusError as exc:
+            raise ProblemError(str(exc), problem.file) from None
         self.names = _names(g, self.loss)
         self.answers: dict[str, str] = {}
         self.values: dict[str, sympy.Expr] = {}
@@ -103,7 +107,11 @@ class MatrixSolver:
         for name, expr in self.g.equations.items():
             if expr.op == "loss":
                 break
-            env[name] = evaluate(expr, env, self.g.dims)
+            try:
+                env[name] = evaluate(expr, env, self.g.dims)
+            except (ValueError, ZeroDivisionError, TypeError) as exc:  # a singular matrix, log of 0, ...
+                what = "a matrix to invert is singular" if "invertible" in str(exc).lower() else str(exc)
+                raise ProblemError(f"computing {name} with the values given: {what}", self.problem.file) from None
         return env
 
     def tex(self, e: ir.E) -> str:
