@@ -59,7 +59,7 @@ CASES = {
     "step at 0": ("title: x\nnetwork:\n  input: [0]\n  layers:\n    - weights: [[1]]\n      activation: step\n"
                   "  target: 2\nparts:\n  - ask: backward\n",
                   "5:7: differentiating a2_1 with respect to z2_1: the step function has no derivative at 0"),
-    "no kind": ("title: x\n", "1:1: the problem needs a kind block: one of network, graph"),
+    "no kind": ("title: x\n", "1:1: the problem needs a kind block: one of network, graph, matrix"),
     "value of equation": ("title: x\ngraph:\n  equations:\n    a: x + 1\n    E: a^2\n  values: {a: 2}\n",
                           "6:12: 'a' is defined by an equation; give values only for inputs and parameters"),
     "unknown ask": ("title: x\ngraph:\n  equations:\n    E: x^2\nparts:\n  - ask: gradient\n",
