@@ -387,7 +387,7 @@ def tex(e: E, names: dict | None = None) -> str:
 
 def _sup(base: E, sup: str, t) -> str:
     s = t(base)
-    if base.op in ("var", "I") and "^" not in s:
+    if base.op in ("var", "I") and "^" not in s and r"\frac" not in s:
         return f"{s}^{{{sup}}}"
     return rf"\left({s}\right)^{{{sup}}}"
 
