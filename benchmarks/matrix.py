@@ -6,24 +6,16 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import neuralsolve  # noqa: E402
 from neuralsolve.matrix.verify import verify  # noqa: E402
 from neuralsolve.spec import load  # noqa: E402
-
-
-def best(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+from run import best  # noqa: E402
 
 
 def main():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ProblemError
+from .files import read_text
 from .spec import Problem, load, loads
 from .view import Solution, build
 
@@ -51,12 +52,7 @@ class Worked:
 def solve(path: str | Path, variant: str | None = None) -> Worked:
     """Load, trace and view one problem file (a randomized one as variant `variant`, default 000000)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError(f"cannot read the file: {exc}", str(path)) from None
+    text = read_text(path)
     return solve_text(text, str(path), variant)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import sympy
 
 from .errors import ProblemError
+from .files import read_text
 from .expr import Where, parse
 from .spec import Problem, Reader, loads, random_spec
 from .variants import seed_of, solve_variant
@@ -113,12 +114,7 @@ def reference(path: str | Path, variant: str | None = None) -> Reference:
     """The reference from a problem file or a JSON key."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError(f"cannot read the file: {exc}", file) from None
+    text = read_text(path)
     if path.suffix == ".json":
         return _from_key(text, file)
     problem = _problem(text, file, variant, None)
@@ -197,10 +193,7 @@ def read_answers(path: str | Path) -> dict[str, sympy.Expr]:
     """A student's answers: name -> number or expression."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file) from None
+    text = read_text(path)
     docs = load_yaml(text, file)
     if not docs:
         raise ProblemError("the answers file is empty; write one line per answer, such as z2_1: -1", file)

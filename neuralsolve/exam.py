@@ -26,6 +26,7 @@ from pathlib import Path
 import sympy
 
 from .errors import ProblemError
+from .files import read_text
 from .expr import Where
 from .solution import Solution, marks_text
 from .spec import Problem, Reader, load_yaml, loads, random_spec
@@ -77,12 +78,7 @@ def load_exam(path: str | Path) -> Exam:
     """Read and validate an exam file (each question file is checked too)."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError(f"cannot read the file: {exc}", file) from None
+    text = read_text(path)
     docs = load_yaml(text, file)
     r = Reader(file)
     if not docs:

@@ -6,6 +6,19 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import ProblemError
+
+
+def read_text(path: str | Path) -> str:
+    """A file's text, or a located error (no such file, unreadable, not UTF-8)."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemError("no such file", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"cannot read the file: {exc}", str(path)) from None
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Write text to path so that a reader sees the old file or the new one, never half."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import sympy
 
 from .errors import ProblemError
+from .files import read_text
 from .expr import Parsed, Where, parse, suggest
 from .graph import Graph
 from .yamlio import Y, load_yaml
@@ -127,12 +128,7 @@ def load(path: str | Path) -> Problem:
     """Read and validate one problem file."""
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProblemError("no such file", file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProblemError(f"cannot read the file: {exc}", file) from None
+    text = read_text(path)
     return loads(text, file)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir
-from .calculus import evaluate, reverse
+from .calculus import _names, evaluate, reverse
 
 
 @dataclass(frozen=True)
@@ -88,12 +88,3 @@ def verify(graph, names=None, seed: int = 0) -> list[Check]:
         err = max((abs(sympy.N(a - b, 30)) for a, b in zip(got, truth)), default=0)
         checks.append(Check(name, bool(err < 1e-20), float(err), sizes))
     return checks
-
-
-def _names(e: ir.E) -> set[str]:
-    if e.op == "var":
-        return {e.name}
-    out: set[str] = set()
-    for a in e.args:
-        out |= _names(a)
-    return out

@@ -10,9 +10,10 @@ from ..spec import Ask, Problem
 from . import ir
 from ..errors import ProblemError
 from .calculus import CalculusError, Gradient, evaluate, reverse, substitute
+from .calculus import _names as names_in
 
 
-def _names(g, loss: str) -> dict[str, str]:
+def _tex_names(g, loss: str) -> dict[str, str]:
     """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}})."""
     names = dict(g.tex)
     lt = ir._bold(loss, ir.ONE, {})
@@ -90,7 +91,7 @@ class MatrixSolver:
             self.grads: dict[str, Gradient] = reverse(g.equations, g.shapes, self.loss, self.wanted)
         except CalculusError as exc:
             raise ProblemError(str(exc), problem.file) from None
-        self.names = _names(g, self.loss)
+        self.names = _tex_names(g, self.loss)
         self.answers: dict[str, str] = {}
         self.values: dict[str, sympy.Expr] = {}
         self.numeric = self._forward_values() if g.values and self._all_given() else {}
@@ -99,7 +100,7 @@ class MatrixSolver:
     def _all_given(self) -> bool:
         used = set()
         for e in self.g.equations.values():
-            used |= _leaves(e)
+            used |= names_in(e)
         return all(n in self.g.values for n in used if n not in self.g.equations)
 
     def _forward_values(self) -> dict[str, sympy.Matrix]:
@@ -229,7 +230,7 @@ class MatrixSolver:
         reads: list[str] = []
         for name in self.wanted:
             if name in self.grads:
-                for n in _leaves(self.grads[name].closed):
+                for n in names_in(self.grads[name].closed):
                     if n in g.equations and n != self.loss and n not in reads:
                         reads.append(n)
         for name, expr in g.equations.items():
@@ -264,15 +265,6 @@ def matrix_string(v) -> str:
         return answer_string(v)
     rows = ", ".join("[" + ", ".join(answer_string(x) for x in v.row(i)) + "]" for i in range(v.rows))
     return f"Matrix([{rows}])"
-
-
-def _leaves(e: ir.E) -> set[str]:
-    if e.op == "var":
-        return {e.name}
-    out: set[str] = set()
-    for a in e.args:
-        out |= _leaves(a)
-    return out
 
 
 def build_matrix(problem: Problem) -> tuple[Solution, dict]:
