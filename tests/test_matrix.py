@@ -214,3 +214,17 @@ def test_render_verify_catches_a_wrong_gradient(monkeypatch):
     assert r.exit_code == 1
     assert "∂L/∂W (DISAGREES)" in r.output
     assert "a gradient disagrees with the independent check" in r.stderr
+
+
+def test_gplvm_steps_show_the_transposes_before_symmetry_is_used():
+    text = render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution)
+    assert "∂L/∂K = 1/2·K⁻ᵀ Y Yᵀ K⁻ᵀ - 1/2·D·K⁻ᵀ = 1/2·K⁻¹ Y Yᵀ K⁻¹ - 1/2·D·K⁻¹" in text
+    assert "∂L/∂X = alpha·∂L/∂Kᵀ X + alpha·∂L/∂K X = 2·alpha·∂L/∂K X = " in text
+
+
+def test_a_singular_matrix_in_the_values_names_the_equation(write):
+    path = write("title: s\nmatrix:\n  shapes: {K: [2, 2]}\n  equations:\n    L: trace(inv(K))\n"
+                 "  values: {K: [[1, 2], [2, 4]]}\n")
+    with pytest.raises(ProblemError) as exc:
+        neuralsolve.solve(path)
+    assert str(exc.value) == f"{path}:5:8: computing L with the values given: a matrix to invert is singular"

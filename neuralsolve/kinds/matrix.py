@@ -28,6 +28,7 @@ class MatrixGraph:
     groups: dict = field(default_factory=dict)
     has_loss: bool = True
     tex: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)  # equation name -> where its text stands
 
     def has(self, name: str) -> bool:
         return name in self.shapes
@@ -98,7 +99,8 @@ def lower(r, y, notation_y) -> MatrixGraph:
     # equations refer to earlier equations by name: rebuild their variables with the symmetry found
     equations = {k: _mark(v, symmetric) for k, v in equations.items()}
     tex = {n: ir._bold(n, shapes.get(n, ir.ONE), {}) for n in shapes}
-    return MatrixGraph("matrix", equations, shapes, output, params, values, dims, inputs, {}, True, tex)
+    where = {name: r.where(ey) for name, ey in eq_y.items()}
+    return MatrixGraph("matrix", equations, shapes, output, params, values, dims, inputs, {}, True, tex, where)
 
 
 def _mark(e: ir.E, symmetric: set[str]) -> ir.E:

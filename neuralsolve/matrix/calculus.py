@@ -79,6 +79,7 @@ class Gradient:
     rule: E  # the sum, in adjoint symbols
     closed: E  # every adjoint symbol replaced by its closed form (a named loss gradient stays named)
     merged: bool  # whether symmetric paths were merged into one term
+    plain: E | None = None  # the sum before any symmetry is used (K^-T, (dL/dK)^T), when that differs
 
 
 def adjoint_symbol(loss: str, v: E, symmetric: bool = False) -> E:
@@ -154,12 +155,23 @@ def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted
 def _gradient(name, v, paths, closed, loss) -> Gradient:
     rule_terms = [simp(p.term) for p in reversed(paths)]  # the path nearest the loss first
     rule = simp(add(*rule_terms)) if len(rule_terms) > 1 else rule_terms[0]
+    raw = [p.term for p in reversed(paths)]
+    plain = simp(_unsymmetric(add(*raw) if len(raw) > 1 else raw[0]))
     merged = len(rule_terms) > 1 and (rule.op != "add" or len(rule.args) < len(rule_terms))
     values = {f"d{loss}/d{k}": val for k, val in closed.items()}
     closed_form = simp(substitute(rule, values))
     if is_symmetric(closed_form) and not closed_form.scalar:
         closed_form = E(closed_form.op, closed_form.args, closed_form.shape, closed_form.name, closed_form.num, True)
-    return Gradient(name, tuple(reversed(paths)), rule, closed_form, merged)
+    return Gradient(name, tuple(reversed(paths)), rule, closed_form, merged, plain if plain != rule else None)
+
+
+def _unsymmetric(e: E) -> E:
+    """e with every matrix variable's symmetry forgotten: the form before K^T = K is used."""
+    if e.op == "var":
+        return E("var", (), e.shape, e.name, symmetric=e.shape == ONE)
+    if not e.args:
+        return e
+    return E(e.op, tuple(_unsymmetric(a) for a in e.args), e.shape, e.name, e.num, False)
 
 
 def _needed(equations: dict[str, E], loss: str, wanted: list[str]) -> set[str]:

@@ -112,7 +112,8 @@ class MatrixSolver:
                 env[name] = evaluate(expr, env, self.g.dims)
             except (ValueError, ZeroDivisionError, TypeError) as exc:  # a singular matrix, log of 0, ...
                 what = "a matrix to invert is singular" if "invertible" in str(exc).lower() else str(exc)
-                raise ProblemError(f"computing {name} with the values given: {what}", self.problem.file) from None
+                w = self.g.where.get(name)
+                raise ProblemError(f"computing {name} with the values given: {what}", w.file, w.line, w.col) from None
         return env
 
     def tex(self, e: ir.E) -> str:
@@ -180,11 +181,12 @@ class MatrixSolver:
         lhs = self.names[f"d{self.loss}/d{gr.name}"]
         lhs_t = f"∂{self.loss}/∂{gr.name}"
         forms = []
+        if gr.plain is not None:  # first as the rules give it, then with the symmetry used
+            forms.append(Form("=", self.tex(gr.plain), ir.text(gr.plain)))
         if len(gr.paths) > 1 or gr.rule != gr.closed:
             forms.append(Form("=", self.tex(gr.rule), ir.text(gr.rule)))
         forms.append(Form("=", self.tex(gr.closed), ir.text(gr.closed)))
-        if forms[0].tex == forms[-1].tex and len(forms) > 1:
-            forms.pop()
+        forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
         value = self._numeric_gradient(gr)
         if value is not None:
             forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
@@ -212,7 +214,11 @@ class MatrixSolver:
             text = f"{g} reaches {self.loss} along {len(gr.paths)} paths, whose contributions add up.{why}"
         else:
             through = " and ".join(children) if len(children) > 1 else f"{children[0]}, where {g} appears {len(gr.paths)} times"
-            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths (through {through}); their contributions add up:"
+            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths (through {through}); their contributions add up"
+            sym = [n for n in names_in(gr.plain) if n in self.g.equations and n != self.loss
+                   and self.g.shapes[n][0] == self.g.shapes[n][1] != 1 and
+                   ir.is_symmetric(ir.var(n, self.g.shapes[n], True))] if gr.plain is not None else []
+            text += (f", and {', '.join(sym)} is symmetric, so its inverse transposed is its inverse:" if sym else ":")
         return text, tex_escape(text)
 
     def _numeric_gradient(self, gr: Gradient):
