@@ -58,7 +58,6 @@ class Problem:
     precision: int
     decimals: bool  # show terminating fractions as decimals (the problem was written in decimals)
     approximations: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
-    notation: dict = field(default_factory=dict)
     random: object = None  # the RandomSpec of a randomized problem
     draws: dict = field(default_factory=dict)  # the values drawn for this variant
     statement: Y | None = None  # the kind block as written (after draws), for the question sheet
@@ -291,6 +290,9 @@ def _read_ask(r: Reader, y: Y, graph: Graph) -> Ask:
             if not lr.is_number or lr <= 0:
                 r.fail(m["learning_rate"], "learning_rate must be a positive number such as 0.5")
             only = None
+            if "only" in m and graph.kind != "network":
+                r.fail(m["only"], "update only: [weights] or [biases] is for network problems; a graph's parameters "
+                                  "are listed in its parameters:")
             if "only" in m:
                 only = tuple(r.text(v, "only") for v in r.seq(m["only"], "only"))
                 for v, o in zip(r.seq(m["only"], "only"), only):

@@ -38,9 +38,14 @@ class _Solver(LayerSteps):
         g = self.graph
         if ask.what == "update":
             names = list(g.parameters)
-            if ask.only:
-                names = [n for n in names if (n.startswith("w") and "weights" in ask.only)
-                         or (n.startswith("b") and "biases" in ask.only)] if g.kind == "network" else names
+            if ask.only:  # network problems only (the loader refuses `only` elsewhere)
+                kept = set()
+                for layer in g.layers:
+                    if "weights" in ask.only:
+                        kept.update(w for row in layer.weights for w in row)
+                    if "biases" in ask.only:
+                        kept.update(layer.biases or ())
+                names = [n for n in names if n in kept]
             return tuple(names)
         return ask.targets if ask.targets is not None else g.parameters
 
@@ -93,7 +98,7 @@ class _Solver(LayerSteps):
         if ask.what == "forward":
             return self.forward(w)
         if ask.what == "loss":
-            return self.forward(w, quiet=True) + self.loss(w)
+            return self.loss(w)
         steps = []
         numeric = any(not v.value.free_symbols for n, v in self.trace.forward.items() if not self.graph.node(n).is_leaf)
         if "forward" not in self.shown and numeric:
@@ -105,12 +110,10 @@ class _Solver(LayerSteps):
         return steps
 
     # -- forward -------------------------------------------------------
-    def forward(self, w: Writer, prose: str = "", quiet: bool = False, tr: Trace | None = None,
+    def forward(self, w: Writer, prose: str = "", tr: Trace | None = None,
                 suffix: str = "") -> list[Step]:
         tr = tr or self.trace
         if "forward" in self.shown and not suffix:
-            return []
-        if quiet:
             return []
         self.shown.add("forward") if not suffix else None
         g = self.graph

@@ -59,6 +59,10 @@ CASES = {
     "step at 0": ("title: x\nnetwork:\n  input: [0]\n  layers:\n    - weights: [[1]]\n      activation: step\n"
                   "  target: 2\nparts:\n  - ask: backward\n",
                   "5:7: differentiating a2_1 with respect to z2_1: the step function has no derivative at 0"),
+    "update only in a graph": ("title: x\ngraph:\n  equations:\n    E: w*x\n  values: {w: 1, x: 2}\nparts:\n"
+                               "  - ask: {update: {learning_rate: 0.1, only: [weights]}}\n",
+                               "7:46: update only: [weights] or [biases] is for network problems; a graph's "
+                               "parameters are listed in its parameters:"),
     "no kind": ("title: x\n", "1:1: the problem needs a kind block: one of network, graph, matrix"),
     "value of equation": ("title: x\ngraph:\n  equations:\n    a: x + 1\n    E: a^2\n  values: {a: 2}\n",
                           "6:12: 'a' is defined by an equation; give values only for inputs and parameters"),

@@ -98,7 +98,7 @@ def lower(r, y, notation_y) -> MatrixGraph:
     values, dims = _values(r, m.get("values"), shapes, inputs)
     # equations refer to earlier equations by name: rebuild their variables with the symmetry found
     equations = {k: _mark(v, symmetric) for k, v in equations.items()}
-    tex = {n: ir._bold(n, shapes.get(n, ir.ONE), {}) for n in shapes}
+    tex = {n: ir.bold_name(n, shapes.get(n, ir.ONE), {}) for n in shapes}
     where = {name: r.where(ey) for name, ey in eq_y.items()}
     return MatrixGraph("matrix", equations, shapes, output, params, values, dims, inputs, {}, True, tex, where)
 

@@ -175,7 +175,7 @@ def _unsymmetric(e: E) -> E:
 
 
 def _needed(equations: dict[str, E], loss: str, wanted: list[str]) -> set[str]:
-    uses = {name: _names(expr) for name, expr in equations.items()}
+    uses = {name: names_in(expr) for name, expr in equations.items()}
     reach = {loss}
     for name in reversed(list(equations)):
         if name in reach:
@@ -183,12 +183,12 @@ def _needed(equations: dict[str, E], loss: str, wanted: list[str]) -> set[str]:
     return reach | set(wanted)
 
 
-def _names(e: E) -> set[str]:
+def names_in(e: E) -> set[str]:
     if e.op == "var":
         return {e.name}
     out: set[str] = set()
     for a in e.args:
-        out |= _names(a)
+        out |= names_in(a)
     return out
 
 

@@ -202,7 +202,7 @@ def is_symmetric(e: E) -> bool:
     if e.op == "inv":
         return is_symmetric(e.args[0])
     if e.op == "matmul":
-        fs = _factors(e)
+        fs = matmul_factors(e)
         return all(_transpose_raw(fs[i]) == fs[-1 - i] or (i == len(fs) - 1 - i and is_symmetric(fs[i]))
                    for i in range((len(fs) + 1) // 2))
     return False
@@ -223,7 +223,7 @@ def _transpose(a: E) -> E:
     if a.op == "T":
         return a.args[0]
     if a.op == "matmul":
-        return _matmul(tuple(_transpose(x) for x in reversed(_factors(a))))
+        return _matmul(tuple(_transpose(x) for x in reversed(matmul_factors(a))))
     if a.op == "add":
         return _add(tuple(_transpose(t) for t in a.args), (a.shape[1], a.shape[0]))
     if a.op == "scale":
@@ -235,9 +235,9 @@ def _transpose(a: E) -> E:
     return T(a)
 
 
-def _factors(e: E) -> list[E]:
+def matmul_factors(e: E) -> list[E]:
     if e.op == "matmul":
-        return _factors(e.args[0]) + _factors(e.args[1])
+        return matmul_factors(e.args[0]) + matmul_factors(e.args[1])
     return [e]
 
 
@@ -248,7 +248,7 @@ def _matmul(args) -> E:
         k, s, core = _coeff(a)
         c *= k
         scalars += s
-        factors += _factors(core)
+        factors += matmul_factors(core)
     if any(is_zero(f) for f in factors) or c == 0:
         shape = (args[0].shape[0], args[-1].shape[1])
         return E("num", (), shape, num=sympy.S.Zero)
@@ -299,7 +299,7 @@ def _add(args, shape) -> E:
 # -- printing -----------------------------------------------------------------------
 
 
-def _bold(name: str, shape, names: dict) -> str:
+def bold_name(name: str, shape, names: dict) -> str:
     from ..notation import name_tex
 
     if name in names:
@@ -325,7 +325,7 @@ def tex(e: E, names: dict | None = None) -> str:
 
     op = e.op
     if op == "var":
-        return _bold(e.name, e.shape, names)
+        return bold_name(e.name, e.shape, names)
     if op == "num":
         return sympy.latex(e.num) if e.shape == ONE else "0"
     if op == "I":
@@ -333,7 +333,7 @@ def tex(e: E, names: dict | None = None) -> str:
     if op == "ones":
         return r"\mathbf{1}"
     if op == "matmul":
-        return " ".join(wrap(f) if f.op != "T" else t(f) for f in _factors(e))
+        return " ".join(wrap(f) if f.op != "T" else t(f) for f in matmul_factors(e))
     if op == "add":
         out = t(e.args[0])
         for x in e.args[1:]:
@@ -436,7 +436,7 @@ def text(e: E) -> str:
         return f"({text(x)})" if x.op in ("matmul", "add", "dfn") else text(x)
 
     if op == "matmul":
-        return " ".join(wrap(f) for f in _factors(e))
+        return " ".join(wrap(f) for f in matmul_factors(e))
     if op == "add":
         out = text(e.args[0])
         for x in e.args[1:]:

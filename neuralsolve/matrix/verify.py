@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from . import ir
-from .calculus import _names, evaluate, reverse
+from .calculus import evaluate, names_in, reverse
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def verify(graph, names=None, seed: int = 0) -> list[Check]:
 
     scalars = set()
     for e in graph.equations.values():
-        scalars |= {n for n in _names(e) if n not in graph.shapes}
+        scalars |= {n for n in names_in(e) if n not in graph.shapes}
     targets = {e.args[1].name for e in graph.equations.values() if e.op == "ce" and e.args[1].op == "var"}
     for name in graph.inputs:
         env[name] = rand_matrix(graph.shapes[name])

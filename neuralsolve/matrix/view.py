@@ -9,14 +9,13 @@ from ..solution import Equation, Form, PartView, Solution, Step, marks_text
 from ..spec import Ask, Problem
 from . import ir
 from ..errors import ProblemError
-from .calculus import CalculusError, Gradient, evaluate, reverse, substitute
-from .calculus import _names as names_in
+from .calculus import CalculusError, Gradient, evaluate, names_in, reverse, substitute
 
 
 def _tex_names(g, loss: str) -> dict[str, str]:
     """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}})."""
     names = dict(g.tex)
-    lt = ir._bold(loss, ir.ONE, {})
+    lt = ir.bold_name(loss, ir.ONE, {})
     names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {t}}}" for n, t in g.tex.items()})
     return names
 
@@ -34,7 +33,7 @@ def sympy_text(e: ir.E) -> str:
         return f"OneMatrix({e.shape[0]}, {e.shape[1]})"
     s = [sympy_text(a) for a in e.args]
     if op == "matmul":
-        return "*".join(f"({sympy_text(f)})" if f.op in ("add", "scale") else sympy_text(f) for f in ir._factors(e))
+        return "*".join(f"({sympy_text(f)})" if f.op in ("add", "scale") else sympy_text(f) for f in ir.matmul_factors(e))
     if op == "add":
         return " + ".join(s)
     if op == "scale":
