@@ -298,6 +298,25 @@ def _add(args, shape) -> E:
 
 # -- printing -----------------------------------------------------------------------
 
+# fmt: off
+# op -> (LaTeX, text), each with {} for the arguments
+CALLS = {
+    "det":     (r"\left|{}\right|",                    "|{}|"),
+    "logdet":  (r"\log\left|{}\right|",                "log|{}|"),
+    "trace":   (r"\operatorname{{tr}}\left({}\right)", "tr({})"),
+    "norm":    (r"\left\|{}\right\|",                  "norm({})"),
+    "sum":     (r"\textstyle\sum\left({}\right)",      "sum({})"),
+    "softmax": (r"\operatorname{{softmax}}\left({}\right)", "softmax({})"),
+    "ce":      (r"\operatorname{{CE}}\left({}, {}\right)", "CE({}, {})"),
+    "loss":    (r"L\left({}, {}\right)",                "L({}, {})"),
+}
+# element-wise function -> (LaTeX, text) of its name
+ELEMENTWISE = {
+    "sigmoid": (r"\sigma", "σ"), "tanh": (r"\tanh", "tanh"), "relu": (r"\operatorname{relu}", "relu"),
+    "swish": (r"\operatorname{swish}", "swish"), "exp": (r"\exp", "exp"), "log": (r"\log", "log"),
+}
+# fmt: on
+
 
 def bold_name(name: str, shape, names: dict) -> str:
     from ..notation import name_tex
@@ -356,32 +375,16 @@ def tex(e: E, names: dict | None = None) -> str:
         if inner.op == "T":
             return _sup(inner.args[0], r"-\top", t)
         return _sup(inner, "-1", t)
-    if op == "det":
-        return rf"\left|{t(e.args[0])}\right|"
-    if op == "logdet":
-        return rf"\log\left|{t(e.args[0])}\right|"
-    if op == "trace":
-        return rf"\operatorname{{tr}}\left({t(e.args[0])}\right)"
-    if op == "norm":
-        return rf"\left\|{t(e.args[0])}\right\|"
-    if op == "sum":
-        return rf"\textstyle\sum\left({t(e.args[0])}\right)"
+    if op in CALLS:
+        return CALLS[op][0].format(*[t(a) for a in e.args])
     if op == "pow":
         return f"{wrap(e.args[0])}^{{{sympy.latex(e.num)}}}"
     if op == "fn":
-        head = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{relu}", "swish": r"\operatorname{swish}",
-                "exp": r"\exp", "log": r"\log"}[e.name]
-        return rf"{head}\left({t(e.args[0])}\right)"
+        return rf"{ELEMENTWISE[e.name][0]}\left({t(e.args[0])}\right)"
     if op == "dfn":
         return _dfn_tex(e, t)
     if op == "had":
         return rf"{factor(e.args[0])} \odot {factor(e.args[1])}"
-    if op == "softmax":
-        return rf"\operatorname{{softmax}}\left({t(e.args[0])}\right)"
-    if op == "ce":
-        return rf"\operatorname{{CE}}\left({t(e.args[0])}, {t(e.args[1])}\right)"
-    if op == "loss":
-        return rf"L\left({t(e.args[0])}, {t(e.args[1])}\right)"
     raise AssertionError(op)  # pragma: no cover
 
 
@@ -452,17 +455,12 @@ def text(e: E) -> str:
     if op == "inv":
         inner = e.args[0]
         return (wrap(inner.args[0]) + "⁻ᵀ") if inner.op == "T" else wrap(inner) + "⁻¹"
-    if op == "det":
-        return f"|{text(e.args[0])}|"
-    if op == "logdet":
-        return f"log|{text(e.args[0])}|"
-    if op in ("trace", "norm", "sum", "softmax"):
-        head = {"trace": "tr", "norm": "norm", "sum": "sum", "softmax": "softmax"}[op]
-        return f"{head}({text(e.args[0])})"
+    if op in CALLS:
+        return CALLS[op][1].format(*[text(a) for a in e.args])
     if op == "pow":
         return f"{wrap(e.args[0])}^{sympy.sstr(e.num)}"
     if op == "fn":
-        return f"{'σ' if e.name == 'sigmoid' else e.name}({text(e.args[0])})"
+        return f"{ELEMENTWISE[e.name][1]}({text(e.args[0])})"
     if op == "dfn":
         z, out = e.args[0], (e.args[1] if len(e.args) > 1 else None)
         a = text(out) if out is not None else f"{e.name}({text(z)})"
@@ -470,8 +468,4 @@ def text(e: E) -> str:
                 "relu": f"[{text(z)} > 0]", "exp": a, "log": f"1 ⊘ {text(z)}"}[e.name]
     if op == "had":
         return f"{factor(e.args[0])} ⊙ {factor(e.args[1])}"
-    if op == "ce":
-        return f"CE({text(e.args[0])}, {text(e.args[1])})"
-    if op == "loss":
-        return f"L({text(e.args[0])}, {text(e.args[1])})"
     raise AssertionError(op)  # pragma: no cover
