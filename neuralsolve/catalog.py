@@ -45,11 +45,11 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
     #          name        forward              derivative                                  LaTeX name
     Activation("identity", x,                   sympy.S.One,                                r"\operatorname{id}"),
     Activation("relu",     fn.relu(x),          fn.relu_prime(x),                           r"\operatorname{relu}",
-               "relu'(0) is taken as 0"),
+               "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0."),
     Activation("sigmoid",  fn.sigmoid(x),       sympy.Mul(fn.sigmoid(x), 1 - fn.sigmoid(x), evaluate=False), r"\sigma", text="σ"),
     Activation("tanh",     sympy.tanh(x),       1 - sympy.tanh(x) ** 2,                     r"\tanh"),
     Activation("step",     fn.step(x),          fn.step_prime(x),                           r"\operatorname{step}",
-               "step(x) = 1 for x >= 0 and 0 for x < 0"),
+               "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0."),
     Activation("softplus", fn.softplus(x),      fn.sigmoid(x),                              r"\operatorname{softplus}"),
     Activation("swish",    fn.swish(x),         fn.swish(x).fdiff(),                        r"\operatorname{swish}"),
     Activation("square",   x ** 2,              2 * x,                                      r"\sigma", text="σ"),

@@ -12,9 +12,6 @@ import jinja2
 from .latex import tex_escape
 from .view import Solution
 
-FORMATS = ("latex", "markdown", "json", "terminal")
-
-
 def _template_dir():
     """The installed templates (neuralsolve.templates), or the checkout's top-level templates/."""
     try:

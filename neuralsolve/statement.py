@@ -31,7 +31,6 @@ class Statement:
     lead_tex: str
     rows: tuple[tuple[Equation, ...], ...]  # each row printed on one line, its equations side by side
     questions: tuple[Question, ...]
-    total_marks: str | None
 
 
 def statement(problem: Problem) -> Statement:
@@ -58,9 +57,7 @@ def statement(problem: Problem) -> Statement:
             q_text = " ".join(t for t, _ in asked)
             q_tex = " ".join(t for _, t in asked)
         questions.append(Question(part.label, marks_text(part.marks), q_tex, q_text))
-    marks = [p.marks for p in problem.parts if p.marks is not None]
-    return Statement(problem.title, lead, lead_tex, tuple(tuple(r) for r in rows), tuple(questions),
-                     marks_text(sum(marks)) if marks else None)
+    return Statement(problem.title, lead, lead_tex, tuple(tuple(r) for r in rows), tuple(questions))
 
 
 def _value(w: Writer, name: str):

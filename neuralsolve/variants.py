@@ -293,7 +293,7 @@ def solve_variant(text: str, file: str, seed: int, index: int = 0):
     rng = random.Random(f"neuralsolve:{seed}:{index}")
     failures: Counter = Counter()
     where: dict[str, Where] = {}
-    for attempt in range(MAX_TRIES):
+    for _ in range(MAX_TRIES):
         values = draw(spec, rng)
         problem = loads(text, file, values)  # an error here is the file's, not the draw's
         try:

@@ -337,8 +337,9 @@ def build_with_values(problem: Problem, pins=None) -> tuple[Solution, dict[str, 
         return build_matrix(problem)
     solver = _Solver(problem, pins)
     parts = tuple(solver.part(p) for p in problem.parts)
-    said = {"relu_prime": "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
-            "step": "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0."}
+    from .catalog import ACTIVATIONS
+
+    said = {"relu_prime": ACTIVATIONS["relu"].convention, "step": ACTIVATIONS["step"].convention}
     notes = [said[k] for k in solver.trace.conventions if k in said]
     for key, value in problem.approximations:
         show = TextPrinter({"decimals": problem.decimals, "precision": problem.precision})

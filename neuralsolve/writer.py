@@ -185,10 +185,6 @@ def _cells(w: Writer, values, media: str = "tex", factor: bool = False, exact: b
     return out
 
 
-def _paren_if_neg(s: str) -> str:
-    return rf"\left({s}\right)" if s.startswith("-") else s
-
-
 def _dedupe(forms):
     out = []
     for f in forms:
