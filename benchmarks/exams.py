@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from neuralsolve import batch  # noqa: E402
-from neuralsolve.variants import variant_seed  # noqa: E402
+from neuralsolve.draws import variant_seed  # noqa: E402
 
 
 def main():

@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import neuralsolve  # noqa: E402
-from neuralsolve.matrix.verify import verify  # noqa: E402
+from neuralsolve.kinds.matrix.verify import verify  # noqa: E402
 from neuralsolve.spec import load  # noqa: E402
 from run import best  # noqa: E402
 
@@ -22,7 +22,7 @@ def main():
     print(f"{'problem':32s} {'derive+LaTeX':>13s} {'self-check':>11s}  ratio  checked")
     for p in sorted((ROOT / "problems").glob("matrix-*.yaml")):
         t_solve = best(lambda: neuralsolve.solve(p).latex())
-        graph = load(p).graph
+        graph = load(p).model
         checks = []
         t_check = best(lambda: checks.append(verify(graph)), repeat=1)
         ok = all(c.ok for c in checks[-1])

@@ -91,7 +91,7 @@ def main():
     for depth in (2, 3, 4, 5):
         for width in (2, 4, 8, 16):
             widths = [width] * depth + [1]
-            g = loads(network_yaml(rng, widths)).graph
+            g = loads(network_yaml(rng, widths)).model
             t_ours = best(lambda: trace(g, g.parameters), repeat=1)
             line = f"  depth {depth} width {width:2d} {len(g.parameters):5d} params   tracer {t_ours:7.3f} s"
             if len(g.parameters) <= NAIVE_MAX_PARAMS:
@@ -102,7 +102,7 @@ def main():
     print("== 4. all gradients, 4 layers of width 16, tanh, 30+ digits")
     text = network_yaml(rng, [16, 16, 16, 16, 16])
     problem = loads(text)
-    g = problem.graph
+    g = problem.model
     t = best(lambda: trace(g, g.parameters), repeat=1)
     print(f"  {len(g.parameters)} parameters: {t:.3f} s (target < 1 s)")
 

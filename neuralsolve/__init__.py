@@ -6,8 +6,10 @@ from pathlib import Path
 
 from .errors import ProblemError
 from .files import read_text
-from .spec import Problem, load, loads
-from .view import Solution, build
+from .problem import Problem
+from .solution import Solution
+from .spec import load, loads
+from .view import build
 
 __all__ = ["ProblemError", "Problem", "Solution", "load", "loads", "solve", "solve_text", "Worked"]
 __version__ = "0.1.0"
@@ -60,8 +62,10 @@ def solve_text(text: str, file: str = "<input>", variant: str | None = None) -> 
     """Solve a problem given as YAML text."""
     import dataclasses
 
+    from .draws import code_of, draws_text, seed_of
     from .spec import random_spec
-    from .variants import code_of, draws_text, seed_of, solve_variant
+    from .variants import solve_variant
+    from .view import solution_of
 
     if random_spec(text, file) is None:
         if variant is not None:
@@ -72,5 +76,6 @@ def solve_text(text: str, file: str = "<input>", variant: str | None = None) -> 
         seed = seed_of(variant) if variant is not None else 0
     except ValueError as exc:
         raise ProblemError(str(exc), file) from None
-    problem, solution = solve_variant(text, file, seed)
+    problem, comp, answers = solve_variant(text, file, seed)
+    solution = solution_of(problem, comp, answers)
     return Worked(dataclasses.replace(solution, variant=code_of(seed), draws=draws_text(problem.draws)), problem)

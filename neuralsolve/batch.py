@@ -28,7 +28,7 @@ def write_variant(exam_path: str, seed: int, out: str, pdf: bool) -> Outcome:
     from . import render
     from .exam import answers_json, build_variant, load_exam
     from .pdf import compile_pdf
-    from .variants import code_of
+    from .draws import code_of
 
     code = code_of(seed)
     try:

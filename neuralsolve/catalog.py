@@ -28,6 +28,7 @@ class Activation:
     tex: str          # LaTeX of sigma itself, e.g. \sigma
     convention: str = ""  # what the answer states when a value sits on a kink
     text: str = ""    # how the terminal names it (default: the name)
+    cases: tuple[str, str] = ("", "")  # the derivative by cases (LaTeX, text), for functions with a kink at 0
 
     def __post_init__(self):
         if not self.text:
@@ -40,19 +41,27 @@ class Activation:
         return self.forward.xreplace({x: z})
 
 
+_RELU_CASES = (r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}\quad\text{(taken as 0 at } x = 0)",
+               "1 for x > 0, 0 for x < 0 (taken as 0 at x = 0)")
+_STEP_CASES = (r"0 \quad (x \neq 0;\ \text{undefined at } x = 0)", "0 for x ≠ 0 (undefined at x = 0)")
+
 # fmt: off
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
     #          name        forward              derivative                                  LaTeX name
     Activation("identity", x,                   sympy.S.One,                                r"\operatorname{id}"),
     Activation("relu",     fn.relu(x),          fn.relu_prime(x),                           r"\operatorname{relu}",
-               "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0."),
+               "A ReLU unit's input is exactly 0 here; its derivative there is taken as relu'(0) = 0.",
+               cases=_RELU_CASES),
     Activation("sigmoid",  fn.sigmoid(x),       sympy.Mul(fn.sigmoid(x), 1 - fn.sigmoid(x), evaluate=False), r"\sigma", text="σ"),
     Activation("tanh",     sympy.tanh(x),       1 - sympy.tanh(x) ** 2,                     r"\tanh"),
     Activation("step",     fn.step(x),          fn.step_prime(x),                           r"\operatorname{step}",
-               "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0."),
+               "A threshold unit's input is exactly 0 here; step(0) = 1, as step(x) = 1 for x >= 0.",
+               cases=_STEP_CASES),
     Activation("softplus", fn.softplus(x),      fn.sigmoid(x),                              r"\operatorname{softplus}"),
     Activation("swish",    fn.swish(x),         fn.swish(x).fdiff(),                        r"\operatorname{swish}"),
     Activation("square",   x ** 2,              2 * x,                                      r"\sigma", text="σ"),
+    Activation("exp",      sympy.exp(x),        sympy.exp(x),                               r"\exp"),
+    Activation("log",      sympy.log(x),        1 / x,                                      r"\log"),
 )}
 # fmt: on
 
@@ -94,3 +103,9 @@ LOSSES: dict[str, Loss] = {l.name: l for l in (
     Loss("log_cosh",     lambda a, y: sympy.Add(*[sympy.log(sympy.cosh(ai - yi)) for ai, yi in zip(a, y)]), "sum log cosh(a - y)"),
 )}
 # fmt: on
+
+
+def convention(kink: str) -> str:
+    """What an answer states when a value sits on a kink (kink: the function met at 0, e.g. relu_prime)."""
+    owner = {"relu_prime": "relu", "step": "step"}.get(kink)  # relu(0) = 0 needs no word
+    return ACTIVATIONS[owner].convention if owner else ""

@@ -18,12 +18,16 @@ from pathlib import Path
 
 import sympy
 
+from .answers import compute
+from .draws import seed_of
 from .errors import ProblemError
-from .files import read_text
 from .expr import Where, parse
-from .spec import Problem, Reader, loads, random_spec
-from .variants import seed_of, solve_variant
-from .view import build_with_values
+from .files import read_text
+from .kinds import KINDS
+from .problem import Problem
+from .reader import Reader
+from .spec import loads, random_spec
+from .variants import solve_variant
 from .yamlio import load_yaml
 
 DEFAULT_SIG_FIGS = 3
@@ -36,7 +40,15 @@ class Rule:
     tolerance: float | None = None
     sig_figs: int | None = None
 
-    def agrees(self, got: sympy.Expr, want: sympy.Expr) -> bool:
+    def agrees(self, got, want) -> bool:
+        if isinstance(got, (list, tuple)) or isinstance(want, (list, tuple)):  # a shape [w, h, d], a list of values
+            return (isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)) and len(got) == len(want)
+                    and all(self.agrees(a, b) for a, b in zip(got, want)))
+        if isinstance(got, sympy.MatrixBase) or isinstance(want, sympy.MatrixBase):
+            return (isinstance(got, sympy.MatrixBase) and isinstance(want, sympy.MatrixBase)
+                    and got.shape == want.shape and all(self.agrees(a, b) for a, b in zip(got, want)))
+        if isinstance(got, str) or isinstance(want, str):  # a symbolic matrix form: as the key spells it
+            return _spelled(got) == _spelled(want)
         if got.free_symbols or want.free_symbols:
             return _same_function(got, want)
         try:
@@ -51,6 +63,24 @@ class Rule:
             return abs(g - w) <= self.tolerance * max(1, abs(w))
         n = self.sig_figs or DEFAULT_SIG_FIGS
         return _rounded(g, n) == _rounded(w, n)
+
+
+def _spelled(v) -> str:
+    return "".join(str(v).split())
+
+
+def read_value(text: str, where: Where, what: str):
+    """An answer as written: a matrix in the form a kind spells it (Matrix([[...]])), or an expression."""
+    for kind in KINDS.values():
+        v = kind.read_answer(text)
+        if v is not None:
+            return v
+    s = text.strip()
+    if s.startswith("[") and s.endswith("]"):  # a list answer, such as a shape [31, 31, 5]
+        items = [t for t in s[1:-1].split(",") if t.strip()]
+        if items and len(items) <= 64 and "[" not in s[1:-1]:
+            return [parse(t, where, None, what).value for t in items]
+    return parse(text, where, None, what).value
 
 
 def _rounded(v, n: int) -> str:
@@ -130,20 +160,19 @@ def _problem(text: str, file: str, variant: str | None, draws: dict | None) -> P
         seed = seed_of(variant) if variant else 0
     except ValueError as exc:
         raise ProblemError(str(exc), file) from None
-    problem, _ = solve_variant(text, file, seed)
-    return problem
+    return solve_variant(text, file, seed)[0]
 
 
 def _from_problem(problem: Problem, prefix: str) -> Reference:
-    solution, values = build_with_values(problem)
-    expected = {prefix + k: v for k, v in values.items()}
+    _, answers = compute(problem)
+    expected = {prefix + k: _comparable(problem, v) for k, v in answers.values.items()}
     marks: dict[str, sympy.Rational] = {}
     graded: list[str] = []
-    for part, view in zip(problem.parts, solution.parts):
-        graded.extend(prefix + q for q in view.quantities)
-        if part.marks is not None and view.quantities:
-            for q in view.quantities:
-                marks[prefix + q] = part.marks / len(view.quantities)
+    for part, asked in zip(problem.parts, answers.asked):
+        graded.extend(prefix + q for q in asked)
+        if part.marks is not None and asked:
+            for q in asked:
+                marks[prefix + q] = part.marks / len(asked)
     return Reference(expected, marks, {prefix: problem}, tuple(dict.fromkeys(graded)))
 
 
@@ -168,7 +197,7 @@ def _from_key(text: str, file: str) -> Reference:
         if expected:
             return Reference(expected, marks, problems, tuple(graded))
     where = Where(file)
-    expected = {k: parse(str(v), where, None, f"the key's answer {k}").value for k, v in doc["answers"].items()}
+    expected = {k: read_value(str(v), where, f"the key's answer {k}") for k, v in doc["answers"].items()}
     marks, graded = {}, []
     for part in doc.get("parts", []):
         qs = part.get("quantities") or []
@@ -200,7 +229,12 @@ def read_answers(path: str | Path) -> dict[str, sympy.Expr]:
     r = Reader(file)
     out = {}
     for name, y in r.mapping(docs[0], "the answers").items():
-        out[name] = r.expr(y, f"the answer {name}").value
+        if isinstance(y.value, list):
+            out[name] = [r.expr(v, f"the answer {name}").value for v in y.value]
+        elif isinstance(y.value, str):
+            out[name] = read_value(y.value, r.where(y), f"the answer {name}")
+        else:
+            out[name] = r.expr(y, f"the answer {name}").value
     return out
 
 
@@ -216,7 +250,7 @@ def check(ref: Reference, submitted: dict[str, sympy.Expr], rule: Rule = Rule())
             verdicts[name] = "right" if rule.agrees(submitted[name], ref.expected[name]) else "wrong"
     for prefix, problem in ref.problems.items():
         names = sorted((n for n in ref.expected if n.startswith(prefix) and n in submitted),
-                       key=lambda n: _working_order(problem, n[len(prefix):]))
+                       key=lambda n: problem.kind.working_order(problem, n[len(prefix):]))
         wrong_before: dict[str, sympy.Expr] = {}
         for name in names:
             if verdicts[name] == "wrong":
@@ -235,23 +269,15 @@ def check(ref: Reference, submitted: dict[str, sympy.Expr], rule: Rule = Rule())
     return Report(tuple(lines), extra, total, earned)
 
 
-def _working_order(problem: Problem, name: str) -> tuple:
-    """Where an answer comes in the working: forward in order, then the backward pass from the loss down."""
-    order = {n.name: i for i, n in enumerate(problem.graph.nodes)}
-    loss = problem.graph.output
-    if name in order:
-        return (1, order[name])
-    if name.startswith(f"d{loss}/d") and name[len(loss) + 2:] in order:
-        return (2, -order[name[len(loss) + 2:]])
-    if name.endswith("'") and name[:-1] in order:
-        return (3, order[name[:-1]])
-    return (0 if name == "parameter_count" else 4, 0)
+def _comparable(problem: Problem, v):
+    """A value check can compare: a SymPy number, expression or Matrix; a symbolic matrix form as its spelling."""
+    return v if isinstance(v, (sympy.Basic, sympy.MatrixBase)) else problem.kind.answer_string(v)
 
 
 def _follows(problem: Problem, prefix: str, name: str, pins: dict, got, rule: Rule) -> bool:
     """Whether `got` is what the working gives once the student's earlier wrong values are taken as given."""
     try:
-        _, values = build_with_values(problem, pins=dict(pins))
+        values = compute(problem, pins=dict(pins))[1].values
     except ProblemError:
         return False
     want = values.get(name[len(prefix):])
@@ -261,6 +287,10 @@ def _follows(problem: Problem, prefix: str, name: str, pins: dict, got, rule: Ru
 def _show(v) -> str | None:
     if v is None:
         return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, sympy.MatrixBase):
+        return "Matrix([" + ", ".join("[" + ", ".join(_show(x) for x in v.row(i)) + "]" for i in range(v.rows)) + "])"
     if v.is_Rational or v.free_symbols:
         return sympy.sstr(v)
     return sympy.sstr(sympy.N(v, 6))

@@ -211,7 +211,7 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     from . import batch
     from .exam import load_exam
     from .pdf import pdflatex
-    from .variants import seed_of, variant_seed
+    from .draws import seed_of, variant_seed
 
     try:
         load_exam(exam_file)

@@ -28,11 +28,16 @@ import sympy
 from .errors import ProblemError
 from .files import read_text
 from .expr import Where
+from .answers import compute
+from .draws import code_of
+from .problem import Problem
+from .reader import Reader
 from .solution import Solution, marks_text
-from .spec import Problem, Reader, load_yaml, loads, random_spec
+from .spec import loads, random_spec
+from .yamlio import load_yaml
 from .statement import Statement, statement
-from .variants import code_of, solve_variant
-from .view import build
+from .variants import solve_variant
+from .view import solution_of
 
 
 @dataclass(frozen=True)
@@ -130,11 +135,12 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
         text = ref.file.read_text(encoding="utf-8")
         file = str(ref.file)
         if random_spec(text, file) is not None:
-            problem, _ = solve_variant(text, file, seed, index=i)
+            problem, comp, answers = solve_variant(text, file, seed, index=i)
         else:
             problem = loads(text, file)
+            comp, answers = compute(problem)
         problem = _scaled(problem, ref.marks)
-        solution = build(problem)
+        solution = solution_of(problem, comp, answers)
         st = statement(problem)
         marks = [p.marks for p in problem.parts if p.marks is not None]
         total = sum(marks) if marks else ref.marks
@@ -146,8 +152,8 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
 
 def answers_document(v: ExamVariant) -> dict:
     """The key as JSON: per question the render --json document, and all answers as Q<n>.<name>."""
+    from .draws import draws_text
     from .render import answers_data
-    from .variants import draws_text
 
     questions, merged = [], {}
     for q in v.questions:

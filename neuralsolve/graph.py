@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from .catalog import Activation
 from .expr import Where
 
 
@@ -30,34 +29,15 @@ class Node:
 
 
 @dataclass(frozen=True)
-class Layer:
-    """Presentation hint: layer l of a network, as vectors and a matrix."""
-
-    number: int
-    inputs: tuple[str, ...]
-    z: tuple[str, ...]
-    a: tuple[str, ...]
-    weights: tuple[tuple[str, ...], ...]
-    biases: tuple[str, ...] | None
-    activation: Activation | None  # None for softmax
-    activation_name: str
-
-
-@dataclass(frozen=True)
 class Graph:
     """Nodes in evaluation order (leaves first), the output, and the given values."""
 
-    kind: str
     nodes: tuple[Node, ...]
     output: str
     values: dict[str, sympy.Expr]
     parameters: tuple[str, ...]
     tex: dict[str, str] = field(default_factory=dict)  # LaTeX of names, when not the default
     adjoint_tex: dict[str, str] = field(default_factory=dict)  # e.g. z2_1 -> \delta^{2}_{1}
-    layers: tuple[Layer, ...] = ()
-    inputs: tuple[str, ...] = ()
-    targets: tuple[str, ...] = ()
-    softmax_cross_entropy: bool = False
     has_loss: bool = True  # a network given without a target answers the forward pass only
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # z2 -> (z2_1, z2_2), W3 -> ...
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from .latex import tex_escape
-from .view import Solution
+from .solution import Solution
 
 def _template_dir():
     """The installed templates (neuralsolve.templates), or the checkout's top-level templates/."""
@@ -49,7 +49,27 @@ def _text_env() -> jinja2.Environment:
     )
     env.filters["escape_rich"] = escape
     env.filters["escape_md"] = _escape_md
+    env.filters["rich_table"] = _rich_table
     return env
+
+
+def _rich_table(table) -> str:
+    """A Table block drawn by rich (80 columns, no colour), as markup-safe text for the terminal template."""
+    import io
+
+    from rich import box
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+
+    rt = RichTable(box=box.SIMPLE_HEAD, show_edge=False, header_style="")
+    for c in table.header:
+        rt.add_column(escape(c.text))
+    for row in table.rows:
+        rt.add_row(*[escape(c.text) for c in row])
+    console = Console(width=80, file=io.StringIO(), color_system=None, record=True, highlight=False)
+    console.print(rt)
+    return escape(console.export_text(styles=False).rstrip("\n"))
 
 
 def _escape_md(s: str) -> str:
@@ -89,17 +109,7 @@ def answers_data(solution: Solution) -> dict:
             "question": p.question,
             "answer": p.answer,
             "quantities": [k for k in p.quantities],
-            "steps": [
-                {
-                    "quantity": st.quantity,
-                    "prose": st.prose,
-                    "latex": [e.lhs_tex + " " + " ".join(("=" if f.rel == "=" else r"\approx") + " " + f.tex for f in e.forms)
-                              for e in st.equations],
-                    "text": [e.lhs_text + " " + " ".join(("=" if f.rel == "=" else "≈") + " " + f.text for f in e.forms)
-                             for e in st.equations],
-                }
-                for st in p.steps
-            ],
+            "steps": [_block_data(b) for b in p.blocks],
         })
     doc = {"title": solution.title, "answers": solution.answers, "parts": parts}
     if solution.notes:
@@ -108,6 +118,25 @@ def answers_data(solution: Solution) -> dict:
         doc["variant"] = solution.variant
         doc["draws"] = solution.draws
     return doc
+
+
+def _block_data(b) -> dict:
+    """One block of the JSON document: a step's equations in LaTeX and text, or a table's cells."""
+    if b.type == "steps":
+        return {
+            "quantity": b.quantity,
+            "prose": b.prose,
+            "latex": [e.lhs_tex + " " + " ".join(("=" if f.rel == "=" else r"\approx") + " " + f.tex for f in e.forms)
+                      for e in b.equations],
+            "text": [e.lhs_text + " " + " ".join(("=" if f.rel == "=" else "≈") + " " + f.text for f in e.forms)
+                     for e in b.equations],
+        }
+    if b.type == "table":
+        return {"quantity": b.quantity, "prose": b.prose,
+                "table": {"header": [c.text for c in b.header], "rows": [[c.text for c in r] for r in b.rows]}}
+    if b.type == "figure":
+        return {"figure": b.file, "caption": b.caption}
+    return {"prose": b.text}
 
 
 def exam_document(variant, mode: str, fmt: str) -> str:

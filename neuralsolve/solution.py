@@ -1,9 +1,14 @@
-"""The Solution: what the view hands the templates, strings only."""
+"""The Solution: what the view hands the templates, typed blocks made of strings only.
+
+A part's answer is a list of blocks, each with a `type` the templates lay out:
+"steps" (a prose line and an equation chain), "prose", "table" and "figure".
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sympy
 
@@ -59,10 +64,71 @@ class Step:
     prose: str
     equations: tuple[Equation, ...]
     prose_tex: str = ""
+    type: ClassVar[str] = "steps"
 
     def __post_init__(self):
         if self.prose and not self.prose_tex:
             object.__setattr__(self, "prose_tex", tex_escape(self.prose))
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A paragraph: plain text (escaped by each medium) and its LaTeX (math already in $...$)."""
+
+    text: str
+    tex: str = ""
+    type: ClassVar[str] = "prose"
+
+    def __post_init__(self):
+        if not self.tex:
+            object.__setattr__(self, "tex", tex_escape(self.text))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: its text (terminal, JSON), and its LaTeX math if it is math (else the text, escaped)."""
+
+    text: str
+    math: str = ""  # LaTeX math, set in $...$ by LaTeX and Markdown
+
+    @staticmethod
+    def of(value) -> "Cell":
+        return Cell(str(value), str(value)) if isinstance(value, int) else Cell(str(value))
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a header row; `prose` is the line that introduces it."""
+
+    header: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    prose: str = ""
+    prose_tex: str = ""
+    quantity: str = "table"
+    type: ClassVar[str] = "table"
+
+    def __post_init__(self):
+        if self.prose and not self.prose_tex:
+            object.__setattr__(self, "prose_tex", tex_escape(self.prose))
+        if any(len(r) != len(self.header) for r in self.rows):
+            raise ValueError("every row of a table has one cell per header cell")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture: a file beside the document (PDF for LaTeX, SVG for Markdown and HTML) and its caption."""
+
+    file: str
+    caption: str
+    caption_tex: str = ""
+    type: ClassVar[str] = "figure"
+
+    def __post_init__(self):
+        if not self.caption_tex:
+            object.__setattr__(self, "caption_tex", tex_escape(self.caption))
+
+
+Block = Step | Prose | Table | Figure
 
 
 @dataclass(frozen=True)
@@ -71,7 +137,7 @@ class PartView:
     marks: str | None
     question: str | None
     answer: str | None
-    steps: tuple[Step, ...]
+    blocks: tuple[Block, ...]
     quantities: tuple[str, ...] = ()  # the answers this part computed (what its marks are for)
 
 
@@ -88,8 +154,10 @@ class Solution:
     draws: dict | None = None  # what was drawn for it, as strings
 
 
-def answer_string(v: sympy.Expr) -> str:
-    """A value as a string sympy.sympify reads: exact, or 30 significant digits."""
+def answer_string(v) -> str:
+    """A value as a string sympy.sympify reads: exact, or 30 significant digits; a list as [a, b, c]."""
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(answer_string(x) for x in v) + "]"
     if v.is_Rational:
         return str(v)
     if v.is_Float:

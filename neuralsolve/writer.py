@@ -6,7 +6,7 @@ import sympy
 
 from .latex import TexPrinter, TextPrinter, Value, flip_all, number_text, short_exact, tex_number
 from .solution import Equation, Form
-from .spec import Problem
+from .problem import Problem
 
 SYMBOLIC_VALUE_LIMIT = 90  # characters: a longer symbolic value is left as the rule above it
 
@@ -15,7 +15,7 @@ class Writer:
 
     def __init__(self, problem: Problem, precision: int):
         self.problem = problem
-        g = problem.graph
+        g = problem.model
         self.graph = g
         self.precision = precision
         self.names = dict(g.tex)

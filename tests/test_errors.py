@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from neuralsolve.cli import cli
+from neuralsolve.kinds import KINDS
 
 BOMB = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
     f"l{i}: &l{i} [" + ",".join([f"*{'a' if i == 0 else f'l{i - 1}'}"] * 10) + "]\n" for i in range(8)
@@ -63,7 +64,7 @@ CASES = {
                                "  - ask: {update: {learning_rate: 0.1, only: [weights]}}\n",
                                "7:46: update only: [weights] or [biases] is for network problems; a graph's "
                                "parameters are listed in its parameters:"),
-    "no kind": ("title: x\n", "1:1: the problem needs a kind block: one of network, graph, matrix"),
+    "no kind": ("title: x\n", f"1:1: the problem needs a kind block: one of {', '.join(KINDS)}"),
     "value of equation": ("title: x\ngraph:\n  equations:\n    a: x + 1\n    E: a^2\n  values: {a: 2}\n",
                           "6:12: 'a' is defined by an equation; give values only for inputs and parameters"),
     "unknown ask": ("title: x\ngraph:\n  equations:\n    E: x^2\nparts:\n  - ask: gradient\n",

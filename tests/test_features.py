@@ -159,7 +159,7 @@ def test_forward_at_requires_an_input_name():
 
 def test_gradients_need_a_loss():
     text = "title: f\nnetwork:\n  input: [1]\n  layers:\n    - {weights: [[2]]}\nparts:\n  - ask: backward\n"
-    with pytest.raises(ProblemError, match="gradients needs a loss"):
+    with pytest.raises(ProblemError, match="backward needs a loss"):
         solve(text)
 
 

@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
 
 
+@pytest.mark.slow
 def test_installed_copy_renders_from_any_folder(tmp_path):
     target = tmp_path / "site"
     r = subprocess.run(

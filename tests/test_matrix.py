@@ -10,9 +10,9 @@ import sympy
 import neuralsolve
 from neuralsolve import render
 from neuralsolve.errors import ProblemError
-from neuralsolve.matrix import ir
-from neuralsolve.matrix.calculus import RULES, evaluate, reverse
-from neuralsolve.matrix.verify import verify
+from neuralsolve.kinds.matrix import ir
+from neuralsolve.kinds.matrix.calculus import RULES, evaluate, reverse
+from neuralsolve.kinds.matrix.verify import verify
 from neuralsolve.spec import load, loads
 
 from .conftest import ROOT
@@ -50,15 +50,16 @@ def test_every_rule_has_a_case():
 def test_rule_against_elementwise_diff(op, seed):
     shapes, equations = RULE_CASES[op]
     text = f"title: rule\nmatrix:\n  shapes: {{{shapes}}}\n  equations:\n    {equations}\n  parameters: [P]\n"
-    graph = loads(text).graph
+    graph = loads(text).model
     (check,) = verify(graph, ["P"], seed=seed)
     assert check.ok, (op, check)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", MATRIX_PROBLEMS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("seed", range(2))
 def test_every_matrix_problem_verifies(problem, seed):
-    graph = load(problem).graph
+    graph = load(problem).model
     for check in verify(graph, seed=seed):
         assert check.ok, check
 
@@ -70,7 +71,7 @@ def _instance(shapes: dict, dims: dict, rng) -> dict:
 
 def _closed(path, name):
     p = load(path)
-    g = p.graph
+    g = p.model
     return g, reverse(g.equations, g.shapes, g.output, [name])[name].closed
 
 
@@ -185,6 +186,7 @@ def test_numeric_instance_is_exact():
     assert w.answers["L"] == str((K.T * K)[0, 0] / 2)
 
 
+@pytest.mark.slow
 def test_render_verify_reports_in_the_answer(tmp_path):
     from click.testing import CliRunner
 
@@ -200,7 +202,7 @@ def test_render_verify_reports_in_the_answer(tmp_path):
 def test_render_verify_catches_a_wrong_gradient(monkeypatch):
     from click.testing import CliRunner
 
-    import neuralsolve.matrix.verify as mv
+    import neuralsolve.kinds.matrix.verify as mv
     from neuralsolve.cli import cli
 
     real = mv.reverse

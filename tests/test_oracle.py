@@ -39,6 +39,11 @@ ORACLE_LOSS = {
 }
 
 
+def seeds(n: int, fast: int = 3):
+    """Seeds 0..n-1; beyond the first few they belong to the slow, thorough run."""
+    return [s if s < fast else pytest.param(s, marks=pytest.mark.slow) for s in range(n)]
+
+
 def _frac(rng):
     return sympy.Rational(rng.randint(-6, 6), rng.choice([1, 2, 4, 5]))
 
@@ -109,7 +114,7 @@ def _kinked(forward, values, layers):
     return False
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", seeds(40))
 def test_random_rational_networks_exact(seed):
     rng = random.Random(seed)
     while True:  # redraw a network with a unit exactly on a relu/step kink: conventions differ there
@@ -129,7 +134,7 @@ def test_random_rational_networks_exact(seed):
         assert got.is_Rational
 
 
-@pytest.mark.parametrize("seed", range(25))
+@pytest.mark.parametrize("seed", seeds(25))
 def test_random_smooth_networks_to_30_digits(seed):
     rng = random.Random(1000 + seed)
     text, x, layers, y, loss = random_network(rng, SMOOTH_ACTS, ["half_squared", "log_cosh", "mse"])
@@ -160,7 +165,7 @@ def random_graph(rng):
     return "\n".join(lines) + "\n", eqs, vals
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", seeds(30))
 def test_random_graphs_collect_every_path(seed):
     rng = random.Random(2000 + seed)
     text, eqs, vals = random_graph(rng)

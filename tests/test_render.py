@@ -64,17 +64,20 @@ def compile_tex(tex: str, folder) -> None:
     assert (folder / "doc.pdf").stat().st_size > 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.stem)
 def test_latex_compiles(problem, tmp_path):
     compile_tex(neuralsolve.solve(problem).latex(), tmp_path)
 
 
+@pytest.mark.slow
 def test_fragment_compiles_inside_a_document(tmp_path):
     body = neuralsolve.solve(ROOT / "problems" / "square-network.yaml").latex(fragment=True)
     doc = "\\documentclass{article}\\usepackage{amsmath,amssymb,bm}\\begin{document}\n" + body + "\\end{document}\n"
     compile_tex(doc, tmp_path)
 
 
+@pytest.mark.slow
 def test_author_text_is_escaped_for_latex(tmp_path):
     text = ("title: 'Costs: 100% & #1 \\input{/etc/passwd} $x$ _ ^ ~ {}'\n"
             "graph:\n  equations:\n    E: x^2\n  values: {x: 3}\n"
@@ -93,6 +96,7 @@ def test_jupyter_representations():
     assert r"\begin{align*}" in w._repr_latex_()
 
 
+@pytest.mark.slow
 def test_same_bytes_across_processes_and_hash_seeds(tmp_path):
     """Set iteration order changes with PYTHONHASHSEED; the output must not."""
     import sys

@@ -1,9 +1,12 @@
-"""Problem kinds: each lowers its YAML block into the shared Graph."""
+"""The registry of problem kinds: one line per kind, keyed by the kind's block name in a problem file."""
 
+from __future__ import annotations
+
+from ..kind import Kind
 from . import graph, matrix, network
 
-KINDS = {
-    "network": network.lower,
-    "graph": graph.lower,
-    "matrix": matrix.lower,
-}
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    network.KIND,
+    graph.KIND,
+    matrix.KIND,
+)}

@@ -1,6 +1,6 @@
 """How a layered network's steps read: vectors and matrices, as the seeds write them.
 
-A mixin of the view's solver: z^l = W^l a^(l-1) + b^l with the matrices written out,
+The graph view, with layers: z^l = W^l a^(l-1) + b^l with the matrices written out,
 delta^l = sigma'(z^l) (.) (W^(l+1))^T delta^(l+1), dL/dW^l = delta^l (a^(l-1))^T.
 """
 
@@ -8,20 +8,44 @@ from __future__ import annotations
 
 import sympy
 
-from .latex import short_exact
-from .solution import Equation, Form, Step
-from .trace import Trace
-from .writer import Writer, _cells, _dedupe, _matrix_tex, _matrix_text
+from ...latex import short_exact
+from ...solution import Equation, Form, Step
+from ...trace import Trace
+from ...writer import Writer, _cells, _dedupe, _matrix_tex, _matrix_text
+from ..graph.steps import GraphView
 
 
-class LayerSteps:
-    """The network kind's presentation; the solver supplies graph, trace, shown and answers."""
+class NetworkView(GraphView):
+    """The network kind's presentation: whole layers at a time."""
+
+    def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list[Step]:
+        steps: list[Step] = []
+        for layer in self.graph.layers:
+            steps.extend(self._layer_forward(w, layer, tr, suffix))
+        return steps
+
+    def backward(self, w: Writer, targets) -> list[Step]:
+        if all(layer.activation is not None for layer in self.graph.layers[:-1]):
+            return self._network_backward(w, targets)
+        return self._graph_backward(w, targets)  # a softmax hidden layer: unit by unit
+
+    def parameter_count(self, w: Writer) -> Step:
+        sizes, names, names_t = [], [], []
+        for layer in self.graph.layers:
+            rows, cols = len(layer.weights), len(layer.inputs)
+            sizes.append(rows * cols)
+            names.append(rf"$\mathbf{{W}}^{{{layer.number}}}$ (${rows} \times {cols}$)")
+            names_t.append(f"W{layer.number} ({rows}×{cols})")
+            if layer.biases:
+                sizes.append(rows)
+                names.append(rf"$\mathbf{{b}}^{{{layer.number}}}$ (${rows}$)")
+                names_t.append(f"b{layer.number} ({rows})")
+        lead = "The trainable parameters are the entries of the weight matrices and bias vectors: "
+        return self._count_step(sizes, lead + ", ".join(names_t) + ".", lead + ", ".join(names) + ".")
 
     def _layer_forward(self, w: Writer, layer, tr: Trace, suffix: str) -> list[Step]:
         g = self.graph
         n = layer.number
-        for name in layer.z + layer.a:
-            self._answer(name + suffix, tr.value(name))
         if len(layer.z) == 1 and len(layer.inputs) == 1:
             eqs = []
             for name in (layer.z[0], layer.a[0]):
@@ -271,12 +295,9 @@ class LayerSteps:
 
 
 def _derivative_form(w: Writer, act) -> Form:
-    """sigma'(x) as the catalogue states it; relu and step by cases."""
-    if act.name == "relu":
-        return Form("=", r"\begin{cases} 1 & x > 0 \\ 0 & x < 0 \end{cases}\quad\text{(taken as 0 at } x = 0)",
-                    "1 for x > 0, 0 for x < 0 (taken as 0 at x = 0)")
-    if act.name == "step":
-        return Form("=", r"0 \quad (x \neq 0;\ \text{undefined at } x = 0)", "0 for x ≠ 0 (undefined at x = 0)")
+    """sigma'(x) as the catalogue states it; by cases where it has a kink at 0 (relu, step)."""
+    if act.cases[0]:
+        return Form("=", *act.cases)
     return w.form(act.derivative)
 
 

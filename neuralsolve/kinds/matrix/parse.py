@@ -6,13 +6,13 @@ import ast
 
 import sympy
 
-from ..errors import ProblemError
-from ..expr import MAX_DEPTH, MAX_LENGTH, Where, suggest
+from ...catalog import ACTIVATIONS
+from ...errors import ProblemError
+from ...expr import MAX_DEPTH, MAX_LENGTH, Where, suggest
 from . import ir
 
-CALLS = ("inv", "det", "trace", "tr", "norm", "sum", "softmax", "cross_entropy", "loss", "log", "exp",
-         "sigmoid", "tanh", "relu", "swish")
-ELEMENTWISE = ("sigmoid", "tanh", "relu", "swish", "exp", "log")
+ELEMENTWISE = tuple(n for n in ACTIVATIONS if n != "identity")  # every catalogue function, applied entry-wise
+CALLS = ("inv", "det", "trace", "tr", "norm", "sum", "softmax", "cross_entropy", "loss") + ELEMENTWISE
 
 
 class Builder:

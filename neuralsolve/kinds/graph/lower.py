@@ -1,11 +1,11 @@
-"""The `graph` kind: named equations of any structure."""
+"""Lowering the `graph` kind: named equations of any structure, sorted so each follows what it uses."""
 
 from __future__ import annotations
 
 
-from ..expr import suggest
-from ..graph import Graph, Node
-from ..notation import read_notation
+from ...expr import suggest
+from ...graph import Graph, Node
+from ...notation import read_notation
 
 MAX_EQUATIONS = 2_000
 
@@ -61,7 +61,6 @@ def lower(r, y, notation_y) -> Graph:
         nodes.append(Node(name, parsed[name].value, parsed[name].display, role, r.where(ey)))
     tex = {n.name: nota.tex(n.name) for n in nodes}
     return Graph(
-        kind="graph",
         nodes=tuple(nodes),
         output=output,
         values=values,

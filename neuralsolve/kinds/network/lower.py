@@ -1,21 +1,47 @@
-"""The `network` kind: a layered, fully connected network lowered to scalar nodes."""
+"""Lowering the `network` kind: a layered, fully connected network becomes scalar nodes, with its layers kept."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy
 
-from ..catalog import ACTIVATIONS, LAYER_ACTIVATIONS, LOSSES, custom_activation, x
-from ..expr import parse, suggest
-from ..graph import Graph, Layer, Node
-from ..notation import read_notation
-from ..yamlio import Y
+from ...catalog import ACTIVATIONS, LAYER_ACTIVATIONS, LOSSES, Activation, custom_activation, x
+from ...expr import parse, suggest
+from ...graph import Graph, Node
+from ...notation import read_notation
+from ...yamlio import Y
 
 MAX_UNITS = 512
 MAX_LAYERS = 32
 MAX_PARAMETERS = 20_000  # a worked solution of more is unreadable, and slow to trace
 
 
-def lower(r, y, notation_y) -> Graph:
+@dataclass(frozen=True)
+class Layer:
+    """Layer l of a network, as vectors and a matrix."""
+
+    number: int
+    inputs: tuple[str, ...]
+    z: tuple[str, ...]
+    a: tuple[str, ...]
+    weights: tuple[tuple[str, ...], ...]
+    biases: tuple[str, ...] | None
+    activation: Activation | None  # None for softmax
+    activation_name: str
+
+
+@dataclass(frozen=True)
+class NetworkGraph(Graph):
+    """The scalar graph of a network, with its layers, inputs and targets."""
+
+    layers: tuple[Layer, ...] = ()
+    inputs: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    softmax_cross_entropy: bool = False
+
+
+def lower(r, y, notation_y) -> NetworkGraph:
     """Validate a `network:` block and lower it."""
     nota = read_notation(r, notation_y)
     m = r.mapping(y, "network", ("input", "layers", "target", "loss"), ("input", "layers"))
@@ -127,7 +153,7 @@ def lower(r, y, notation_y) -> Graph:
     if "target" not in m:
         if loss_y is not None:
             r.fail(loss_y, "a loss needs a 'target' (y): give a number, or a list for several outputs")
-        return Graph(kind="network", nodes=tuple(nodes) + tuple(computed), output=out_layer.a[-1], values=values,
+        return NetworkGraph(nodes=tuple(nodes) + tuple(computed), output=out_layer.a[-1], values=values,
                      parameters=tuple(params), tex=tex, layers=tuple(layers), inputs=tuple(groups[f"a{L0}"]),
                      groups=groups, has_loss=False)
     loss_key = loss_y.value if loss_y is not None and isinstance(loss_y.value, str) else "half_squared"
@@ -177,8 +203,7 @@ def lower(r, y, notation_y) -> Graph:
             adjoint_tex[zname] = f"\\delta^{{{layer.number}}}_{{{j + u0}}}"
     for n, t in list(tex.items()):
         tex[n] = nota.latex.get(n, t)
-    return Graph(
-        kind="network",
+    return NetworkGraph(
         nodes=tuple(nodes) + tuple(computed) + (loss,),
         output=loss_name,
         values=values,

@@ -56,6 +56,10 @@ def shape_text(s) -> str:
     return " x ".join(str(d) for d in s)
 
 
+def shape_tex(s) -> str:
+    return r" \times ".join(sympy.latex(d) for d in s)
+
+
 def matmul(*xs: E) -> E:
     out = xs[0]
     for x in xs[1:]:
@@ -157,7 +161,7 @@ def _build(c, scalars: list[E], core: E) -> E:
 
 def _scalar_order(e: E):
     """Scalar factors in the order exams write them: Greek constants first (alpha D, not D alpha)."""
-    from ..notation import GREEK
+    from ...notation import GREEK
 
     return (e.name not in GREEK, text(e))
 
@@ -310,16 +314,23 @@ CALLS = {
     "ce":      (r"\operatorname{{CE}}\left({}, {}\right)", "CE({}, {})"),
     "loss":    (r"L\left({}, {}\right)",                "L({}, {})"),
 }
-# element-wise function -> (LaTeX, text) of its name
-ELEMENTWISE = {
-    "sigmoid": (r"\sigma", "σ"), "tanh": (r"\tanh", "tanh"), "relu": (r"\operatorname{relu}", "relu"),
-    "swish": (r"\operatorname{swish}", "swish"), "exp": (r"\exp", "exp"), "log": (r"\log", "log"),
-}
+class _Names(dict):
+    """element-wise function -> (LaTeX, text) of its name, from the catalogue."""
+
+    def __missing__(self, name):
+        from ...catalog import ACTIVATIONS
+
+        act = ACTIVATIONS[name]
+        self[name] = (act.tex, act.text)
+        return self[name]
+
+
+ELEMENTWISE = _Names()
 # fmt: on
 
 
 def bold_name(name: str, shape, names: dict) -> str:
-    from ..notation import name_tex
+    from ...notation import name_tex
 
     if name in names:
         return names[name]
@@ -416,7 +427,7 @@ def _dfn_tex(e: E, t) -> str:
         return at or rf"\exp\left({zt}\right)"
     if e.name == "log":
         return rf"1 \oslash {zt}"
-    raise AssertionError(e.name)  # pragma: no cover
+    return rf"{ELEMENTWISE[e.name][0]}'\left({zt}\right)"  # any other catalogue function: its derivative by name
 
 
 def text(e: E) -> str:
@@ -464,8 +475,9 @@ def text(e: E) -> str:
     if op == "dfn":
         z, out = e.args[0], (e.args[1] if len(e.args) > 1 else None)
         a = text(out) if out is not None else f"{e.name}({text(z)})"
-        return {"sigmoid": f"{a} ⊙ (1 - {a})", "tanh": f"1 - {a}⊙²", "swish": f"{a} + σ({text(z)}) ⊙ (1 - {a})",
-                "relu": f"[{text(z)} > 0]", "exp": a, "log": f"1 ⊘ {text(z)}"}[e.name]
+        special = {"sigmoid": f"{a} ⊙ (1 - {a})", "tanh": f"1 - {a}⊙²", "swish": f"{a} + σ({text(z)}) ⊙ (1 - {a})",
+                   "relu": f"[{text(z)} > 0]", "exp": a, "log": f"1 ⊘ {text(z)}"}
+        return special.get(e.name) or f"{ELEMENTWISE[e.name][1]}'({text(z)})"
     if op == "had":
         return f"{factor(e.args[0])} ⊙ {factor(e.args[1])}"
     raise AssertionError(op)  # pragma: no cover

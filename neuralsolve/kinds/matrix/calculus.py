@@ -255,12 +255,25 @@ def _size(shape, dims) -> tuple[int, int]:
     return tuple(int(dims.get(d, d)) if not isinstance(d, int) else d for d in shape)
 
 
-def _sigmoid(x):
-    return 1 / (1 + sympy.exp(-x))
+def _rule(name: str, which: str):
+    """An element-wise function's forward or derivative rule from the catalogue, as a function of a SymPy value."""
+    from ...catalog import ACTIVATIONS, x
+
+    rule = getattr(ACTIVATIONS[name], which)
+    return lambda v: rule.xreplace({x: v})
 
 
-_FN = {"sigmoid": _sigmoid, "tanh": sympy.tanh, "relu": lambda x: sympy.Max(0, x),
-       "swish": lambda x: x * _sigmoid(x), "exp": sympy.exp, "log": sympy.log}
-_DFN = {"sigmoid": lambda x: _sigmoid(x) * (1 - _sigmoid(x)), "tanh": lambda x: 1 - sympy.tanh(x) ** 2,
-        "relu": lambda x: sympy.Heaviside(x, 0), "swish": lambda x: _sigmoid(x) + x * _sigmoid(x) * (1 - _sigmoid(x)),
-        "exp": sympy.exp, "log": lambda x: 1 / x}
+class _Rules(dict):
+    """name -> rule, looked up in the catalogue on first use (one table for every kind)."""
+
+    def __init__(self, which: str):
+        super().__init__()
+        self.which = which
+
+    def __missing__(self, name):
+        self[name] = _rule(name, self.which)
+        return self[name]
+
+
+_FN = _Rules("forward")
+_DFN = _Rules("derivative")

@@ -1,4 +1,4 @@
-"""The `matrix` kind: equations over matrices and vectors with declared shapes."""
+"""Lowering the `matrix` kind: equations over matrices and vectors with declared shapes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from ..expr import suggest
-from ..matrix import ir
-from ..matrix.parse import Builder
+from ...expr import suggest
+from . import ir
+from .parse import Builder
 
 MAX_SIZE = 12  # numeric instances: the largest dimension
 
@@ -17,7 +17,6 @@ MAX_SIZE = 12  # numeric instances: the largest dimension
 class MatrixGraph:
     """Equations in order, declared shapes, the scalar output, and values for a numeric instance."""
 
-    kind: str
     equations: dict[str, ir.E]
     shapes: dict[str, tuple]
     output: str
@@ -32,9 +31,6 @@ class MatrixGraph:
 
     def has(self, name: str) -> bool:
         return name in self.shapes
-
-    def node(self, name: str):  # pragma: no cover (the scalar kinds' interface; unused here)
-        raise KeyError(name)
 
 
 def _dim(r, y):
@@ -78,7 +74,7 @@ def lower(r, y, notation_y) -> MatrixGraph:
         equations[name] = expr
         shapes[name] = expr.shape
         symmetric.add(name) if sym else None
-    from ..matrix.calculus import CalculusError, fuse_softmax_cross_entropy
+    from .calculus import CalculusError, fuse_softmax_cross_entropy
 
     try:
         fuse_softmax_cross_entropy(equations)
@@ -100,7 +96,7 @@ def lower(r, y, notation_y) -> MatrixGraph:
     equations = {k: _mark(v, symmetric) for k, v in equations.items()}
     tex = {n: ir.bold_name(n, shapes.get(n, ir.ONE), {}) for n in shapes}
     where = {name: r.where(ey) for name, ey in eq_y.items()}
-    return MatrixGraph("matrix", equations, shapes, output, params, values, dims, inputs, {}, True, tex, where)
+    return MatrixGraph(equations, shapes, output, params, values, dims, inputs, {}, True, tex, where)
 
 
 def _mark(e: ir.E, symmetric: set[str]) -> ir.E:

@@ -1,0 +1,305 @@
+"""The graph kind's view: a traced graph's steps, made of strings only.
+
+Every decision about what a reader sees is made here: which steps each part
+shows, in what order, which forms of an equation to keep, how numbers look.
+The network and rnn kinds build on it. No answer is computed here: values come
+from the computation (`Traced`), answer names from the answers stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ...latex import TextPrinter
+from ...problem import Ask, Part, Problem
+from ...solution import Equation, Form, PartView, Step, marks_text
+from ...trace import Trace, gradient_step, needed, trace
+from ...writer import SYMBOLIC_VALUE_LIMIT, Writer
+
+
+@dataclass(frozen=True)
+class Update:
+    """The argument of an update ask: a learning rate, and optionally which parameters."""
+
+    learning_rate: sympy.Expr
+    only: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A traced problem: the main trace (every asked gradient), the traces of `forward: {at: ...}` asks."""
+
+    problem: Problem
+    trace: Trace
+    at: dict = field(default_factory=dict)  # Ask -> tuple of (label values, suffix, Trace)
+
+    @property
+    def model(self):
+        return self.problem.model
+
+
+def gradient_targets(model, ask: Ask) -> tuple[str, ...]:
+    """The parameters a gradients or update ask needs the gradients of."""
+    if ask.what == "update":
+        names = list(model.parameters)
+        only = ask.arg.only
+        if only:  # network problems only (the loader refuses `only` elsewhere)
+            kept = set()
+            for layer in model.layers:
+                if "weights" in only:
+                    kept.update(w for row in layer.weights for w in row)
+                if "biases" in only:
+                    kept.update(layer.biases or ())
+            names = [n for n in names if n in kept]
+        return tuple(names)
+    return ask.arg if ask.arg is not None else model.parameters
+
+
+def compute(problem: Problem, pins=None, expand=None) -> Traced:
+    """Trace every gradient any part asks for (`expand` adds what the view shows whole, such as a layer's deltas)."""
+    model = problem.model
+    targets: list[str] = []
+    for ask in problem.asks:
+        if ask.what in ("gradients", "update"):
+            targets += [n for n in gradient_targets(model, ask) if n not in targets]
+    if expand is not None:
+        targets = expand(model, targets)
+    tr = trace(model, targets, problem.approximations, pins=pins)
+    at = {}
+    for ask in problem.asks:
+        if ask.what == "forward" and ask.arg:
+            points = []
+            for i in range(len(ask.arg[0][1])):
+                overrides = {name: vals[i] for name, vals in ask.arg}
+                suffix = "@" + ",".join(f"{name}={vals[i]}" for name, vals in ask.arg)
+                points.append((overrides, suffix, trace(model, (), problem.approximations, overrides)))
+            at[ask] = tuple(points)
+    return Traced(problem, tr, at)
+
+
+def forward_names(comp: Traced) -> list[str]:
+    """The computed quantities a forward pass shows: every one but the loss when the loss is asked on its own."""
+    g = comp.model
+    asks_loss = any(a.what == "loss" for a in comp.problem.asks)
+    return [n.name for n in g.nodes if not n.is_leaf and (n.name != g.output or not asks_loss)]
+
+
+class GraphView:
+    """Builds the parts of one problem, remembering what earlier parts showed."""
+
+    def __init__(self, problem: Problem, comp: Traced, answers):
+        self.problem = problem
+        self.graph = problem.model
+        self.comp = comp
+        self.trace = comp.trace
+        self.answers = answers
+        self.shown: set[str] = set()
+        self._asks_loss = any(a.what == "loss" for a in problem.asks)
+        self.w: Writer | None = None
+
+    def parts(self) -> tuple[PartView, ...]:
+        return tuple(self.part(p, asked) for p, asked in zip(self.problem.parts, self.answers.asked))
+
+    def part(self, part: Part, asked: tuple[str, ...]) -> PartView:
+        self.w = Writer(self.problem, part.precision)
+        steps: list[Step] = []
+        for ask in part.asks:
+            steps.extend(self.problem.kind.asks[ask.what].steps(self, ask))
+        return PartView(part.label, marks_text(part.marks), part.question, part.answer, _merge(steps), asked)
+
+    def notes(self) -> tuple[str, ...]:
+        from ...catalog import convention
+
+        notes = [c for c in (convention(k) for k in self.trace.conventions) if c]
+        for key, value in self.problem.approximations:
+            show = TextPrinter({"decimals": self.problem.decimals, "precision": self.problem.precision})
+            notes.append(f"As the problem instructs, {show.doprint(key)} is taken as {show.doprint(value)}.")
+        return tuple(notes)
+
+    # -- asks ------------------------------------------------------------
+    def forward_steps(self, ask: Ask) -> list[Step]:
+        if ask.arg:
+            return self.forward_at(ask)
+        return self.forward(self.w)
+
+    def gradient_steps(self, ask: Ask) -> list[Step]:
+        w = self.w
+        steps = []
+        numeric = any(not v.value.free_symbols for n, v in self.trace.forward.items() if not self.graph.node(n).is_leaf)
+        if "forward" not in self.shown and numeric:
+            steps += self.forward(w, prose="The forward pass gives the values the gradients use.")
+            steps += self.loss(w)
+        steps += self.backward(w, gradient_targets(self.graph, ask))
+        if ask.what == "update":
+            steps += self.update(w, ask)
+        return steps
+
+    def loss_steps(self, ask: Ask) -> list[Step]:
+        return self.loss(self.w)
+
+    def parameter_count_steps(self, ask: Ask) -> list[Step]:
+        return [self.parameter_count(self.w)]
+
+    # -- forward -------------------------------------------------------
+    def forward(self, w: Writer, prose: str = "", tr: Trace | None = None, suffix: str = "") -> list[Step]:
+        tr = tr or self.trace
+        if "forward" in self.shown and not suffix:
+            return []
+        self.shown.add("forward") if not suffix else None
+        steps = self.forward_blocks(w, tr, suffix)
+        if steps and prose:
+            steps[0] = Step(steps[0].quantity, prose, steps[0].equations)
+        return steps
+
+    def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list[Step]:
+        """One definition per computed quantity (the loss is left to the loss ask)."""
+        g = self.graph
+        steps: list[Step] = []
+        for node in g.nodes:
+            if node.is_leaf:
+                continue
+            if node.name == g.output:
+                if self._asks_loss or suffix:
+                    continue  # shown by the loss ask
+                self.shown.add("loss")
+            steps.append(Step(node.name, "", (self._definition(w, node, tr),)))
+        return steps
+
+    def _definition(self, w: Writer, node, tr: Trace) -> Equation:
+        """name = rule = rule with numbers = value; a symbolic value is not restated."""
+        v = tr.value(node.name)
+        sub = w.substitute(node.display, tr.env)
+        if v.free_symbols and sub == node.display:
+            v = None
+        return w.chain(node.symbol, node.display, sub, v, extra=w.approximated(node.display, tr.env))
+
+    def forward_at(self, ask: Ask) -> list[Step]:
+        w = self.w
+        steps: list[Step] = []
+        for overrides, suffix, tr in self.comp.at[ask]:
+            label = ", ".join(f"{name} = {w.number(v, 'text')}" for name, v in overrides.items())
+            steps.extend(self.forward(w, prose=f"For {label}:", tr=tr, suffix=suffix))
+        self.shown.add("forward_at")
+        return steps
+
+    def loss(self, w: Writer) -> list[Step]:
+        if "loss" in self.shown:
+            return []
+        self.shown.add("loss")
+        g = self.graph
+        node = g.node(g.output)
+        return [Step(g.output, "The loss:", (self._definition(w, node, self.trace),))]
+
+    # -- parameters ----------------------------------------------------
+    def parameter_count(self, w: Writer) -> Step:
+        g = self.graph
+        lead = "The trainable parameters are "
+        prose = lead + ", ".join(g.parameters) + "."
+        prose_tex = lead + ", ".join(f"${g.tex[p]}$" for p in g.parameters) + "."
+        return self._count_step([1 for _ in g.parameters], prose, prose_tex)
+
+    def _count_step(self, sizes, prose, prose_tex) -> Step:
+        total = sum(sizes)
+        sum_tex = " + ".join(str(s) for s in sizes)
+        forms = (Form("=", str(total), str(total)),) if len(sizes) > 1 else ()
+        eq = Equation(sum_tex if len(sizes) > 1 else str(total), sum_tex if len(sizes) > 1 else str(total), forms)
+        return Step("parameter_count", prose, (eq,), prose_tex)
+
+    # -- backward ------------------------------------------------------
+    def backward(self, w: Writer, targets) -> list[Step]:
+        return self._graph_backward(w, targets)
+
+    def _graph_backward(self, w: Writer, targets) -> list[Step]:
+        g = self.graph
+        steps = []
+        mine = [n for n in needed(g, targets) if n != g.output]
+        order = [n for n in mine if not g.node(n).is_leaf and n not in targets]
+        order += [n.name for n in g.nodes if n.name in mine and n.name not in order]
+        for name in order:
+            key = f"adjoint:{name}"
+            if key in self.shown:
+                continue
+            self.shown.add(key)
+            prose, prose_tex = _paths_prose(self.trace, name)
+            steps.append(Step(f"d{g.output}/d{name}", prose, (self._adjoint_equation(w, name),), prose_tex))
+        return steps
+
+    def _adjoint_equation(self, w: Writer, name: str) -> Equation:
+        """dL/dv = sum of dL/dc dc/dv = the same with local derivatives = with numbers = value.
+
+        A symbolic adjoint of a child stays its own symbol: each delta is spelled out once,
+        in its own step, never pasted into the steps that use it.
+        """
+        g, tr = self.graph, self.trace
+        adj = tr.adjoints[name]
+        direct = len(adj.terms) == 1 and adj.terms[0].child == g.output
+
+        def total(factors):
+            with sympy.evaluate(False):
+                terms = [f[0] if f[1] == 1 else (f[1] if f[0] == 1 else sympy.Mul(*f)) for f in factors]
+                return sympy.Add(*terms) if len(terms) > 1 else terms[0]
+
+        def known(child):
+            av = tr.adjoints[child].value
+            return w.value(av) if not av.free_symbols else w.adjoint(child)
+
+        chain = None if direct else total([(w.adjoint(t.child), w.partial_symbol(t.child, name)) for t in adj.terms])
+        rule = total([(1 if direct else w.adjoint(t.child), t.partial) for t in adj.terms])
+        sub = total([(1 if direct else known(t.child), w.substitute(t.partial, tr.env, collapse=True))
+                     for t in adj.terms])
+        value = adj.value
+        if value.free_symbols and (len(w.text(value)) > SYMBOLIC_VALUE_LIMIT
+                                   or not any("/" in s.name for s in sub.free_symbols)):
+            value = None  # too long to help, or the line above already is the answer
+        return w.chain(w.adjoint(name), chain if chain is not None else rule, sub if chain is None else rule,
+                       value, extra=None if chain is None else sub)
+
+    def update(self, w: Writer, ask: Ask) -> list[Step]:
+        tr = self.trace
+        eqs = []
+        eta = ask.arg.learning_rate
+        names = gradient_targets(self.graph, ask)
+        for name, new in gradient_step(tr, names, eta).items():
+            old = tr.value(name)
+            grad = tr.adjoints[name].value
+            sym = sympy.Symbol(name)
+            with sympy.evaluate(False):
+                rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))
+                sub = sympy.Add(w.value(old) if not old.free_symbols else old,
+                                sympy.Mul(-1, w.value(eta), w.value(grad) if not grad.free_symbols else grad))
+            lhs_tex = "{" + self.graph.tex.get(name, name) + "}'"
+            eq = w.chain(sym, rule, sub, new)
+            eqs.append(Equation(lhs_tex, name + "'", eq.forms))
+        tail = ", every gradient taken at the unchanged parameters:"
+        lead = "One gradient-descent step with learning rate "
+        return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
+                     rf"{lead}$\eta = {w.number(eta)}${tail}")]
+
+
+def _paths_prose(tr: Trace, name: str) -> tuple[str, str]:
+    """One line saying why a sum appears: the quantity reaches the output along several paths."""
+    kids = [t.child for t in tr.adjoints[name].terms]
+    if len(kids) < 2:
+        return "", ""
+    tex = tr.graph.tex
+
+    def say(names, out, fmt):
+        through = ", ".join(fmt(k) for k in names[:-1]) + " and " + fmt(names[-1])
+        return (f"{fmt(name)} affects {fmt(out)} through {through}, so by the multivariate chain rule "
+                "the contributions of the paths add up:")
+
+    return say(kids, tr.graph.output, str), say(kids, tr.graph.output, lambda n: f"${tex.get(n, n)}$")
+
+
+def _merge(steps: list[Step]) -> tuple[Step, ...]:
+    """Steps without a prose line join the block before them, so their equations align."""
+    out: list[Step] = []
+    for st in steps:
+        if out and out[-1].type == "steps" and st.type == "steps" and not st.prose:
+            prev = out[-1]
+            out[-1] = Step(prev.quantity + " " + st.quantity, prev.prose, prev.equations + st.equations, prev.prose_tex)
+        else:
+            out.append(st)
+    return tuple(out)

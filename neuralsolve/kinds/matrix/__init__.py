@@ -1,0 +1,174 @@
+"""The `matrix` kind: matrix calculus with declared shapes, on the kind's own matrix algebra.
+
+Its algebra (`ir`, `calculus`) is its own because SymPy's matrix expressions drop
+log-det and trace terms and cannot keep named intermediates.
+"""
+
+from __future__ import annotations
+
+from ...kind import AskType, Given, Kind
+from ...problem import Ask, Problem
+from ...solution import Equation, Form
+from ..graph.asks import read_backward, read_word
+from . import ir
+from .lower import lower as _lower
+from .view import MatrixComputation, MatrixView, compute, gradient_value, matrix_string, needed_for, stored_reads
+from .view import sympy_text
+
+
+# -- reading ---------------------------------------------------------------
+def _read_gradients(r, y, arg, model) -> Ask:
+    if arg is None or (isinstance(arg.value, str) and arg.value == "all"):
+        return Ask("gradients", None)
+    out: list[str] = []
+    for item in arg.value if isinstance(arg.value, list) else [arg]:
+        name = r.text(item, "a gradient's quantity")
+        if not model.has(name):
+            from ...expr import suggest
+
+            r.fail(item, f"no quantity named {name!r}; {suggest(name, list(model.shapes))}")
+        if name == model.output:
+            r.fail(item, f"{name!r} is the loss itself; ask for the gradient of another quantity")
+        if name not in out:
+            out.append(name)
+    return Ask("gradients", tuple(out))
+
+
+def _read_forward(r, y, arg, model) -> Ask:
+    if arg is not None:
+        r.fail(y, "forward takes no arguments in a matrix problem")
+    return Ask("forward")
+
+
+def _read_stored(r, y, arg, model) -> Ask:
+    if arg is None:
+        r.fail(y, "stored_for_backward needs bytes_per_number, as in stored_for_backward: {bytes_per_number: 4}")
+    m = r.mapping(arg, "stored_for_backward", ("bytes_per_number",), ("bytes_per_number",))
+    return Ask("stored_for_backward", r.integer(m["bytes_per_number"], "bytes_per_number", 1, 64))
+
+
+# -- answers ---------------------------------------------------------------
+def _forward_answers(comp: MatrixComputation, ask: Ask) -> dict:
+    from .view import matrix_value
+
+    return {n: matrix_value(comp.numeric[n]) for n in comp.model.equations if n in comp.numeric}
+
+
+def _gradient_answers(comp: MatrixComputation, ask: Ask) -> dict:
+    loss = comp.model.output
+    return {f"d{loss}/d{n}": gradient_value(comp, n) for n in needed_for(comp, ask.arg or comp.model.parameters)}
+
+
+def _gradient_asked(comp: MatrixComputation, ask: Ask) -> list[str]:
+    return [f"d{comp.model.output}/d{t}" for t in ask.arg or comp.model.parameters if t in comp.grads]
+
+
+def _stored_answers(comp: MatrixComputation, ask: Ask) -> dict:
+    return {"stored_for_backward": stored_reads(comp, ask)[2]}
+
+
+# -- sentences ---------------------------------------------------------------
+def _forward_sentence(problem, ask):
+    s = "Compute every quantity the equations define, with the values given."
+    return s, s
+
+
+def _gradient_sentence(problem, ask):
+    g = problem.model
+    names = ask.arg or g.parameters
+    loss_tex = g.tex.get(g.output, g.output)
+    text = ", ".join(f"∂{g.output}/∂{n}" for n in names)
+    tex = ", ".join(rf"$\frac{{\partial {loss_tex}}}{{\partial {g.tex.get(n, n)}}}$" for n in names)
+    return f"Derive {text} in matrix form, showing each step.", f"Derive {tex} in matrix form, showing each step."
+
+
+def _stored_sentence(problem, ask):
+    s = (f"How many bytes must the forward pass keep for the backward pass, at {ask.arg} bytes per number? "
+         "Explain which quantities are stored.")
+    return s, s
+
+
+# fmt: off
+ASKS = {e.word: e for e in (
+    AskType("forward",   _read_forward,    _forward_sentence,  _forward_answers,  lambda v, a: v.forward(a)),
+    AskType("gradients", _read_gradients,  _gradient_sentence, _gradient_answers, lambda v, a: v.backward(a),
+            asked=_gradient_asked),
+    AskType("backward",  read_backward,    _gradient_sentence, _gradient_answers, lambda v, a: v.backward(a),
+            asked=_gradient_asked),
+    AskType("stored_for_backward", _read_stored, _stored_sentence, _stored_answers, lambda v, a: v.stored(a)),
+)}
+# fmt: on
+
+
+class MatrixKind(Kind):
+    """Equations over matrices: reverse mode in closed form, a numeric instance when values are given."""
+
+    name = "matrix"
+    asks = ASKS
+
+    def lower(self, r, block, notation):
+        return _lower(r, block, notation)
+
+    def default_asks(self, model) -> tuple[Ask, ...]:
+        return ((Ask("forward"),) if model.values else ()) + (Ask("gradients", None),)
+
+    def answer_names(self, problem: Problem) -> set[str]:
+        g = problem.model
+        return set(g.equations) | {f"d{g.output}/d{n}" for n in g.shapes} | {"stored_for_backward"}
+
+    def compute(self, problem: Problem, pins=None) -> MatrixComputation:
+        return compute(problem)
+
+    def extra_answers(self, comp: MatrixComputation) -> dict:
+        return _forward_answers(comp, Ask("forward"))
+
+    def answer_string(self, value) -> str:
+        return sympy_text(value) if isinstance(value, ir.E) else matrix_string(value)
+
+    def view(self, problem: Problem, comp: MatrixComputation, answers):
+        notes = ("Layout: every gradient has the shape of what it is taken with respect to.",)
+        return MatrixView(problem, comp, answers).parts(), notes
+
+    def given(self, problem: Problem) -> Given:
+        g = problem.model
+        names = {n: g.tex.get(n, n) for n in g.shapes}
+        rows = []
+        shapes = [Equation(rf"{names[n]} \in \mathbb{{R}}^{{{ir.shape_tex(g.shapes[n])}}}",
+                           f"{n} ∈ R^({ir.shape_text(g.shapes[n])})", ()) for n in g.inputs]
+        rows += [tuple(shapes[i:i + 3]) for i in range(0, len(shapes), 3)]
+        rows += [(Equation(names[n], n, (Form("=", ir.tex(e, names), ir.text(e)),)),) for n, e in g.equations.items()]
+        lead = "Consider the matrices and vectors below, with the shapes given, and the equations that define the loss."
+        return Given(lead, lead, tuple(rows))
+
+    def verify(self, problem: Problem, answers) -> tuple[bool, str]:
+        from .verify import verify as verify_matrix
+
+        g = problem.model
+        names = [k.split("/d", 1)[1] for k in answers.values if k.startswith(f"d{g.output}/d")]
+        names = [n for n in names if n in g.shapes and n not in g.equations] or None
+        checks = verify_matrix(g, names)
+        ok = all(c.ok for c in checks)
+        sizes = checks[0].sizes if checks else ""
+        listed = ", ".join(f"∂{g.output}/∂{c.name}" + ("" if c.ok else " (DISAGREES)") for c in checks)
+        verb = ("agrees" if len(checks) == 1 else "agree") if ok else "do not all agree"
+        return ok, (f"Verified numerically: {listed} {verb} with element-wise "
+                    f"differentiation at a random exact instance ({sizes}).")
+
+    def working_order(self, problem: Problem, name: str) -> tuple:
+        g = problem.model
+        order = list(g.equations)
+        if name in order:
+            return (1, order.index(name))
+        base = name.split("/d", 1)[1] if name.startswith(f"d{g.output}/d") else None
+        if base in order:
+            return (2, -order.index(base))
+        return (2, 0) if base else (3, 0)
+
+    def read_answer(self, text: str):
+        """A `Matrix([[...], ...])` answer (as the JSON contract spells it), entries read by the whitelist parser."""
+        from .answers import read_matrix
+
+        return read_matrix(text)
+
+
+KIND = MatrixKind()

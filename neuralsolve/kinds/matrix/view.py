@@ -1,0 +1,304 @@
+"""The matrix kind's computation and steps: each adjoint as the sum of its paths, the closed form, then numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ...errors import ProblemError
+from ...latex import tex_escape
+from ...problem import Ask, Part, Problem
+from ...solution import Equation, Form, PartView, Step, marks_text
+from . import ir
+from .calculus import CalculusError, Gradient, evaluate, names_in, reverse
+
+
+def _tex_names(g, loss: str) -> dict[str, str]:
+    """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}})."""
+    names = dict(g.tex)
+    lt = ir.bold_name(loss, ir.ONE, {})
+    names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {t}}}" for n, t in g.tex.items()})
+    return names
+
+
+def sympy_text(e: ir.E) -> str:
+    """A symbolic matrix answer in SymPy's notation (read it with MatrixSymbols for the names)."""
+    op = e.op
+    if op == "var":
+        return e.name.replace("/", "_")
+    if op == "num":
+        return sympy.sstr(e.num) if e.shape == ir.ONE else "0"
+    if op == "I":
+        return f"Identity({e.shape[0]})"
+    if op == "ones":
+        return f"OneMatrix({e.shape[0]}, {e.shape[1]})"
+    s = [sympy_text(a) for a in e.args]
+    if op == "matmul":
+        return "*".join(f"({sympy_text(f)})" if f.op in ("add", "scale") else sympy_text(f) for f in ir.matmul_factors(e))
+    if op == "add":
+        return " + ".join(s)
+    if op == "scale":
+        return f"({s[0]})*({s[1]})"
+    wrap = {"T": "Transpose", "inv": "Inverse", "det": "Determinant", "trace": "Trace", "had": "HadamardProduct",
+            "softmax": "softmax", "sum": "sum", "norm": "norm"}
+    if op == "logdet":
+        return f"log(Determinant({s[0]}))"
+    if op == "pow":
+        return f"({s[0]})**({sympy.sstr(e.num)})"
+    if op in ("fn", "dfn"):
+        return f"{e.name}{'_prime' if op == 'dfn' else ''}({s[0]})"
+    return f"{wrap.get(op, op)}({', '.join(s)})"
+
+
+def _tex_value(v: sympy.Matrix, precision: int) -> str:
+    from ...latex import TexPrinter
+
+    p = TexPrinter({"precision": precision})
+    if v.shape == (1, 1):
+        return p.doprint(v[0, 0])
+    rows = [" & ".join(p.doprint(x).replace(r"\frac", r"\dfrac") for x in v.row(i)) for i in range(v.rows)]
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+
+
+def _text_value(v: sympy.Matrix, precision: int) -> str:
+    from ...latex import TextPrinter
+
+    p = TextPrinter({"precision": precision})
+    if v.shape == (1, 1):
+        return p.doprint(v[0, 0])
+    return "[" + "; ".join(", ".join(p.doprint(x) for x in v.row(i)) for i in range(v.rows)) + "]"
+
+
+@dataclass(frozen=True)
+class MatrixComputation:
+    """The gradients (closed forms) every part needs, and the numeric instance's values where all are given."""
+
+    problem: Problem
+    grads: dict[str, Gradient]
+    wanted: tuple[str, ...]
+    numeric: dict[str, sympy.Matrix]  # equation and input name -> value (empty: no numeric instance)
+    numeric_grads: dict[str, sympy.Matrix]  # gradient name -> value at the instance
+
+    @property
+    def model(self):
+        return self.problem.model
+
+
+def compute(problem: Problem) -> MatrixComputation:
+    """Reverse mode over the equations for every asked gradient, then the numbers of a numeric instance."""
+    g = problem.model
+    wanted: list[str] = []
+    for ask in problem.asks:
+        if ask.what in ("gradients", "stored_for_backward"):
+            wanted += list((ask.arg if ask.what == "gradients" else None) or g.parameters)
+    wanted = list(dict.fromkeys(wanted))
+    try:
+        grads = reverse(g.equations, g.shapes, g.output, wanted)
+    except CalculusError as exc:
+        raise ProblemError(str(exc), problem.file) from None
+    numeric = _forward_values(g) if g.values and _all_given(g) else {}
+    numeric_grads = {}
+    if numeric:
+        for name, gr in grads.items():
+            try:
+                numeric_grads[name] = evaluate(gr.closed, dict(numeric), g.dims)
+            except (ValueError, KeyError, TypeError):
+                pass
+    return MatrixComputation(problem, grads, tuple(wanted), numeric, numeric_grads)
+
+
+def _all_given(g) -> bool:
+    used = set()
+    for e in g.equations.values():
+        used |= names_in(e)
+    return all(n in g.values for n in used if n not in g.equations)
+
+
+def _forward_values(g) -> dict[str, sympy.Matrix]:
+    env = dict(g.values)
+    for name, expr in g.equations.items():
+        if expr.op == "loss":
+            break
+        try:
+            env[name] = evaluate(expr, env, g.dims)
+        except (ValueError, ZeroDivisionError, TypeError) as exc:  # a singular matrix, log of 0, ...
+            what = "a matrix to invert is singular" if "invertible" in str(exc).lower() else str(exc)
+            w = g.where.get(name)
+            raise ProblemError(f"computing {name} with the values given: {what}", w.file, w.line, w.col) from None
+    return env
+
+
+def needed_for(comp: MatrixComputation, targets) -> list[str]:
+    """The adjoints on the way from the loss to the targets, in the order backpropagation computes them."""
+    out = set(targets)
+    changed = True
+    while changed:
+        changed = False
+        for name, gr in comp.grads.items():
+            if name in out:
+                for p in gr.paths:
+                    if p.child not in out and p.child != comp.model.output:
+                        out.add(p.child)
+                        changed = True
+    order = [n for n in reversed(list(comp.model.equations)) if n in comp.grads]
+    order += [n for n in targets if n not in order and n in comp.grads]
+    return [n for n in order if n in out]
+
+
+def gradient_value(comp: MatrixComputation, name: str):
+    """A gradient's answer: its value at the numeric instance, else its closed form."""
+    if comp.numeric:
+        v = comp.numeric_grads.get(name)
+        if v is not None:
+            return matrix_value(v)
+    return comp.grads[name].closed
+
+
+def stored_reads(comp: MatrixComputation, ask: Ask):
+    """Which forward quantities the backward pass reads, their sizes, and the bytes they take."""
+    g = comp.model
+    reads: list[str] = []
+    for name in comp.wanted:
+        if name in comp.grads:
+            for n in names_in(comp.grads[name].closed):
+                if n in g.equations and n != g.output and n not in reads:
+                    reads.append(n)
+    for name, expr in g.equations.items():
+        if expr.op == "loss" and expr.args[0].op == "var" and expr.args[0].name not in reads:
+            reads.append(expr.args[0].name)  # dL/do is evaluated at o
+    order = list(g.equations)
+    reads.sort(key=order.index)
+    sizes = [g.shapes[n][0] * g.shapes[n][1] for n in reads]
+    return reads, sizes, sympy.factor(sympy.Integer(ask.arg) * sympy.Add(*sizes))
+
+
+class MatrixView:
+    """Builds a matrix problem's parts from its computation."""
+
+    def __init__(self, problem: Problem, comp: MatrixComputation, answers):
+        self.problem = problem
+        self.comp = comp
+        g = problem.model
+        self.g = g
+        self.loss = g.output
+        self.grads = comp.grads
+        self.numeric = comp.numeric
+        self.answers = answers
+        self.names = _tex_names(g, self.loss)
+        self.shown: set[str] = set()
+        self.precision = problem.precision
+
+    def parts(self) -> tuple[PartView, ...]:
+        return tuple(self.part(p, asked) for p, asked in zip(self.problem.parts, self.answers.asked))
+
+    def part(self, part: Part, asked: tuple[str, ...]) -> PartView:
+        self.precision = part.precision
+        steps: list[Step] = []
+        for ask in part.asks:
+            steps += self.problem.kind.asks[ask.what].steps(self, ask)
+        return PartView(part.label, marks_text(part.marks), part.question, part.answer, tuple(steps), asked)
+
+    def tex(self, e: ir.E) -> str:
+        return ir.tex(e, self.names)
+
+    def forward(self, ask: Ask) -> list[Step]:
+        if not self.numeric:
+            return []
+        precision = self.precision
+        eqs = []
+        for name, expr in self.g.equations.items():
+            if name not in self.numeric:
+                continue
+            v = self.numeric[name]
+            eqs.append(Equation(self.names.get(name, name), name,
+                                (Form("=", self.tex(expr), ir.text(expr)),
+                                 Form("=", _tex_value(v, precision), _text_value(v, precision)))))
+        return [Step("forward", "With the values given:", tuple(eqs))]
+
+    def backward(self, ask: Ask) -> list[Step]:
+        steps = []
+        for name in needed_for(self.comp, ask.arg or self.g.parameters):
+            if f"grad:{name}" in self.shown:
+                continue
+            self.shown.add(f"grad:{name}")
+            steps.append(self._step(self.grads[name], self.precision))
+        return steps
+
+    def _step(self, gr: Gradient, precision: int) -> Step:
+        lhs = self.names[f"d{self.loss}/d{gr.name}"]
+        lhs_t = f"∂{self.loss}/∂{gr.name}"
+        forms = []
+        if gr.plain is not None:  # first as the rules give it, then with the symmetry used
+            forms.append(Form("=", self.tex(gr.plain), ir.text(gr.plain)))
+        if len(gr.paths) > 1 or gr.rule != gr.closed:
+            forms.append(Form("=", self.tex(gr.rule), ir.text(gr.rule)))
+        forms.append(Form("=", self.tex(gr.closed), ir.text(gr.closed)))
+        forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
+        value = self.comp.numeric_grads.get(gr.name) if self.numeric else None
+        if value is not None:
+            forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
+        prose, prose_tex = self._paths_prose(gr)
+        if gr.rule == gr.closed and gr.rule.op == "var" and gr.rule.name == f"d{self.loss}/d{gr.name}":
+            prose = f"The loss is left unspecified, so its gradient with respect to {gr.name} stays as it is:"
+            prose_tex = tex_escape(prose)
+        return Step(f"d{self.loss}/d{gr.name}", prose, (Equation(lhs, lhs_t, tuple(forms)),), prose_tex)
+
+    def _paths_prose(self, gr: Gradient) -> tuple[str, str]:
+        children = list(dict.fromkeys(p.child for p in gr.paths))
+        if len(gr.paths) < 2:
+            return "", ""
+        g = gr.name
+        if gr.merged:
+            sym = [c for c in children if c != self.loss and ir.is_symmetric(ir.var(c, self.g.shapes[c], True))
+                   and self.g.shapes[c][0] == self.g.shapes[c][1] and self.g.shapes[c] != ir.ONE
+                   and ir.is_symmetric(ir.simp(self.g.equations.get(c, ir.var(c, self.g.shapes[c]))))]
+            why = (f" {' and '.join(sym)} is symmetric, and so is the gradient with respect to it, so the paths give "
+                   "equal terms, merged into one:") if sym else " The terms are equal, and are merged into one:"
+            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths, whose contributions add up.{why}"
+        else:
+            through = " and ".join(children) if len(children) > 1 else f"{children[0]}, where {g} appears {len(gr.paths)} times"
+            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths (through {through}); their contributions add up"
+            used = names_in(gr.plain) if gr.plain is not None else set()
+            sym = [n for n in self.g.equations if n in used and n != self.loss  # equation order: deterministic
+                   and self.g.shapes[n][0] == self.g.shapes[n][1] != 1 and
+                   ir.is_symmetric(ir.var(n, self.g.shapes[n], True))]
+            if len(sym) == 1:
+                text += f", and {sym[0]} is symmetric, so its inverse transposed is its inverse:"
+            elif sym:
+                text += (f", and {', '.join(sym[:-1])} and {sym[-1]} are symmetric, so the inverse of each, "
+                         "transposed, is its inverse:")
+            else:
+                text += ":"
+        return text, tex_escape(text)
+
+    def stored(self, ask: Ask) -> list[Step]:
+        """Which forward quantities the backward pass reads, their sizes, and the bytes."""
+        reads, sizes, total = stored_reads(self.comp, ask)
+        listing = ", ".join(f"{n} ({sympy.sstr(s)} numbers)" for n, s in zip(reads, sizes))
+        listing_tex = ", ".join(f"${self.names.get(n, n)}$ (${sympy.latex(s)}$ numbers)" for n, s in zip(reads, sizes))
+        lead = "The backward pass reads these forward quantities (inputs and parameters are kept anyway): "
+        first = Form("=", rf"{ask.arg} \left({' + '.join(sympy.latex(s) for s in sizes)}\right)",
+                     f"{ask.arg}·({' + '.join(sympy.sstr(s) for s in sizes)})")
+        last = Form("=", sympy.latex(total), sympy.sstr(total))
+        eq = Equation(r"\text{bytes}", "bytes", (first, last) if first.tex.replace(" ", "") != last.tex.replace(" ", "")
+                      and not total.free_symbols else (first,))
+        return [Step("stored_for_backward", lead + listing + ".", (eq,), tex_escape(lead) + listing_tex + ".")]
+
+
+def matrix_string(v) -> str:
+    """Matrix([[1/8, 1/8], [-3/4, -3/4]]) on one line, as SymPy reads it (a vector as a column)."""
+    from ...solution import answer_string
+
+    if not isinstance(v, sympy.MatrixBase):
+        return answer_string(v)
+    rows = ", ".join("[" + ", ".join(answer_string(x) for x in v.row(i)) + "]" for i in range(v.rows))
+    return f"Matrix([{rows}])"
+
+
+def matrix_value(v: sympy.Matrix) -> sympy.Expr:
+    """A 1 x 1 result as a scalar, anything larger as a Matrix."""
+    return v[0, 0] if v.shape == (1, 1) else v
+
+
+__all__ = ["MatrixView", "compute", "matrix_string", "sympy_text"]

@@ -1,0 +1,99 @@
+"""The `network` kind: a layered, fully connected network; a graph kind whose view works a layer at a time."""
+
+from __future__ import annotations
+
+import sympy
+
+from ...kind import Given
+from ...problem import Ask, Problem
+from ...solution import Equation, Form
+from ...writer import Writer, _cells, _matrix_tex, _matrix_text
+from ..graph import GraphKind
+from ..graph.asks import read_update, traced_asks
+from . import lower as lowering
+from .steps import NetworkView
+
+
+def _read_update(r, y, arg, model):
+    return read_update(r, y, arg, model, allow_only=True)
+
+
+class NetworkKind(GraphKind):
+    """Layers of units: the graph kind's computation, steps in vectors and matrices."""
+
+    name = "network"
+    asks = traced_asks(_read_update)
+    view_class = NetworkView
+
+    def lower(self, r, block, notation):
+        return lowering.lower(r, block, notation)
+
+    def default_asks(self, model) -> tuple[Ask, ...]:
+        return (Ask("parameter_count"),) + super().default_asks(model)
+
+    def parameter_count(self, model) -> int:
+        return sum(len(layer.weights) * len(layer.inputs) + len(layer.biases or ()) for layer in model.layers)
+
+    def expand_targets(self, model, targets: list[str]) -> list[str]:
+        """Deltas are shown a whole layer at a time: every unit of a layer whose gradients are asked."""
+        out = list(targets)
+        for layer in model.layers:
+            members = set(layer.z) | set(layer.a) | {w for row in layer.weights for w in row} | set(layer.biases or ())
+            if any(n in members for n in out):
+                out.extend(z for z in layer.z if z not in out)
+        return out
+
+    def given(self, problem: Problem) -> Given:
+        g = problem.model
+        lead = ("Consider the fully connected network below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"
+                + (", the target and the loss given." if g.has_loss else "."))
+        lead_tex = (r"Consider the fully connected network below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
+                    r" + \mathbf{b}^{l}$ and $\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$"
+                    + (", the target and the loss given." if g.has_loss else "."))
+        return Given(lead, lead_tex, tuple(tuple(r) for r in _network_data(Writer(problem, problem.precision), g)))
+
+
+def _value(g, name: str):
+    v = g.values.get(name)
+    return sympy.Symbol(name) if v is None else v
+
+
+def _network_data(w: Writer, g) -> list[list[Equation]]:
+    """One row for the input, one per layer (weights, biases, activation), one for target and loss."""
+    first = g.layers[0]
+    rows = [[_vector_eq(w, rf"\mathbf{{a}}^{{{first.number - 1}}}", f"a{first.number - 1}",
+                        [_value(g, a) for a in first.inputs])]]
+    shown_sigma = False
+    for layer in g.layers:
+        n = layer.number
+        matrix = [[_value(g, x) for x in row] for row in layer.weights]
+        cells = _cells(w, matrix, exact=True)
+        row = [Equation(rf"\mathbf{{W}}^{{{n}}}", f"W{n}", (Form("=", _matrix_tex(cells),
+                                                                  _matrix_text(_cells(w, matrix, "text", exact=True))),))]
+        if layer.biases:
+            row.append(_vector_eq(w, rf"\mathbf{{b}}^{{{n}}}", f"b{n}", [_value(g, b) for b in layer.biases]))
+        a_tex, z_tex = rf"\mathbf{{a}}^{{{n}}}", rf"\mathbf{{z}}^{{{n}}}"
+        act = layer.activation
+        if act is None:
+            row.append(Equation(a_tex, f"a{n}", (Form("=", rf"\operatorname{{softmax}}\left({z_tex}\right)",
+                                                      f"softmax(z{n})"),)))
+        else:
+            row.append(Equation(a_tex, f"a{n}", (Form("=", rf"{act.tex}\left({z_tex}\right)", f"{act.text}(z{n})"),)))
+            if act.tex == r"\sigma" and act.name != "sigmoid" and not shown_sigma:  # given by its formula
+                shown_sigma = True
+                row.append(Equation(r"\sigma\left(x\right)", "σ(x)", (w.form(act.forward),)))
+        rows.append(row)
+    if g.has_loss:
+        ys = [_value(g, t) for t in g.targets]
+        loss = g.node(g.output)
+        rows.append([_vector_eq(w, "y" if len(ys) == 1 else r"\mathbf{y}", "y", ys),
+                     Equation(w.tex(loss.symbol), g.output, (w.form(loss.display),))])
+    return rows
+
+
+def _vector_eq(w: Writer, lhs_tex: str, lhs_text: str, values) -> Equation:
+    cells = _cells(w, values, exact=True)
+    return Equation(lhs_tex, lhs_text, (Form("=", _matrix_tex(cells), _matrix_text(_cells(w, values, "text", exact=True))),))
+
+
+KIND = NetworkKind()
