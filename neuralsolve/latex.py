@@ -54,7 +54,7 @@ def number_text(v, precision: int, decimals: bool, frac, exact=None) -> str:
             q //= 5
         if decimals and q == 1:
             s = _decimal(v)
-            if len(s.replace("-", "").replace("0.", "")) <= 12:
+            if len(s.replace("-", "").replace("0.", "")) <= 40:  # as written, even with many digits
                 return s
         return frac(int(v.p), int(v.q))
     return rounded(v, precision)
@@ -131,6 +131,18 @@ def _numeric(e) -> bool:
     return e.is_Number or isinstance(e, Value)
 
 
+def _ends_in_number(s: str) -> bool:
+    """Whether printed text ends in a number (a digit, or a fraction's closing brace)."""
+    s = s.rstrip()
+    return bool(s) and (s[-1].isdigit() or (s.endswith("}") and ("\\frac" in s or "/" in s)) or s.endswith(")"))
+
+
+def _starts_with_number(s: str) -> bool:
+    """Whether printed text starts with a number: 3 2^2 would read as 32^2, 10 1/49 as a mixed number."""
+    s = s.lstrip()
+    return bool(s) and (s[0].isdigit() or s[0] == "." or s.startswith("\\frac") or s.startswith("-"))
+
+
 def _fraction_like(e) -> bool:
     """dE/dz-style symbols: a product after one reads better with a dot."""
     return e.is_Symbol and "/" in e.name
@@ -166,7 +178,8 @@ class _Layout:
     def _print_Add(self, expr, order=None):
         terms = [flip_odd(t) or t for t in expr.args]
         vals = self.values
-        if is_negative(terms[0], vals) or terms[0].could_extract_minus_sign():
+        substituted = any(isinstance(a, Value) for t in terms for a in sympy.preorder_traversal(t))
+        if not substituted and (is_negative(terms[0], vals) or terms[0].could_extract_minus_sign()):
             for i, t in enumerate(terms):
                 if not (is_negative(t, vals) or t.could_extract_minus_sign()):
                     terms.insert(0, terms.pop(i))
@@ -201,7 +214,7 @@ class _Layout:
             sign, args = "-", args[1:]
         num, den = [], []
         for a in args:
-            if a.is_Pow and a.exp.is_Number and a.exp < 0 and not isinstance(a.base, Value):
+            if a.is_Pow and a.exp.is_Number and a.exp < 0:
                 den.append(a.base if a.exp == -1 else sympy.Pow(a.base, -a.exp, evaluate=False))
             else:
                 num.append(a)
@@ -223,7 +236,8 @@ class _Layout:
             if prev is None:
                 out = s
             else:
-                out += self.times() if _numeric(f) or _fraction_like(prev) else self.juxtapose()
+                numbers_meet = _numeric(f) or (_ends_in_number(out) and _starts_with_number(s))
+                out += self.times() if numbers_meet or _fraction_like(prev) else self.juxtapose()
                 out += s
             prev = f
         return out
@@ -237,8 +251,10 @@ class _Layout:
         if isinstance(b, sympy.Function) and not isinstance(b, (sympy.Max, sympy.Min, sympy.exp)):
             return self._function_power(b, self._print(e))
         s = self._print(b)
-        if b.is_Add or b.is_Mul or b.is_Pow or is_negative(b, self.values) or (b.is_Rational and not b.is_Integer):
+        if b.is_Add or b.is_Mul or b.is_Pow or is_negative(b, self.values) or "frac" in s or "/" in s:
             s = self.paren(s)
+        elif "^" in s:  # a name already carrying a superscript (z^{2}_{1}): one group, then the power
+            s = "{" + s + "}"
         return self.power(s, self._print(e))
 
 
@@ -289,6 +305,12 @@ class TexPrinter(_Layout, LatexPrinter):
 
     def _print_Float(self, expr):
         return self._number(expr)
+
+    def _print_Pi(self, expr):
+        return r"\pi"
+
+    def _print_Exp1(self, expr):
+        return "e"
 
     def _function_power(self, f, exp):
         return self._fn(f, exp)
@@ -371,6 +393,12 @@ class TextPrinter(_Layout, StrPrinter):
 
     def _print_Float(self, expr):
         return rounded(expr, self._settings["precision"])
+
+    def _print_Pi(self, expr):
+        return "π"
+
+    def _print_Exp1(self, expr):
+        return "e"
 
     def _function_power(self, f, exp):
         return f"{self._print(f)}^{exp}"

@@ -13,7 +13,7 @@ from typing import ClassVar
 import sympy
 
 from .functions import standard
-from .latex import tex_escape
+from .latex import short_exact, tex_escape
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,8 @@ def answer_string(v) -> str:
         return str(v)
     if v.is_Float:
         return str(sympy.Float(v, 30))
+    if not v.free_symbols and not short_exact(v):  # exp(2)/(e + exp(2) + exp(3)): its value, to 30 digits
+        return str(sympy.Float(v.evalf(40), 30))
     return sympy.sstr(standard(v))
 
 

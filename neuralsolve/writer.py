@@ -154,8 +154,14 @@ def _matrix_tex(rows: list[list[str]]) -> str:
     if len(rows) == 1 and len(rows[0]) == 1:
         return rows[0][0]
     # matrix cells are set in text style; a fraction there would be unreadably small
+    return pmatrix(rows)
+
+
+def pmatrix(rows: list[list[str]]) -> str:
+    """A LaTeX matrix of cells; fractions are set full size, with room between rows so they never touch."""
     cells = [[c.replace(r"\frac", r"\dfrac") for c in r] for r in rows]
-    return r"\begin{pmatrix} " + r" \\ ".join(" & ".join(r) for r in cells) + r" \end{pmatrix}"
+    sep = r" \\[0.5em] " if any(r"\dfrac" in c for r in cells for c in r) else r" \\ "
+    return r"\begin{pmatrix} " + sep.join(" & ".join(r) for r in cells) + r" \end{pmatrix}"
 
 
 def _matrix_text(rows: list[list[str]]) -> str:

@@ -215,7 +215,9 @@ class GraphView:
         g = self.graph
         steps = []
         mine = [n for n in needed(g, targets) if n != g.output]
-        order = [n for n in mine if not g.node(n).is_leaf and n not in targets]
+        # backpropagation's order: every computed quantity from the loss down (asked or not, each before the
+        # steps that use its gradient), then the inputs and parameters
+        order = [n for n in mine if not g.node(n).is_leaf]
         order += [n.name for n in g.nodes if n.name in mine and n.name not in order]
         for name in order:
             key = f"adjoint:{name}"

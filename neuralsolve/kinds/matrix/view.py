@@ -9,7 +9,8 @@ import sympy
 from ...errors import ProblemError
 from ...latex import tex_escape
 from ...problem import Ask, Part, Problem
-from ...solution import Equation, Form, PartView, Step, marks_text
+from ...solution import Equation, Form, PartView, Prose, Step, marks_text
+from ...writer import pmatrix
 from . import ir
 from .calculus import CalculusError, Gradient, evaluate, names_in, reverse
 
@@ -57,8 +58,7 @@ def _tex_value(v: sympy.Matrix, precision: int) -> str:
     p = TexPrinter({"precision": precision})
     if v.shape == (1, 1):
         return p.doprint(v[0, 0])
-    rows = [" & ".join(p.doprint(x).replace(r"\frac", r"\dfrac") for x in v.row(i)) for i in range(v.rows)]
-    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+    return pmatrix([[p.doprint(x) for x in v.row(i)] for i in range(v.rows)])
 
 
 def _text_value(v: sympy.Matrix, precision: int) -> str:
@@ -141,7 +141,14 @@ def needed_for(comp: MatrixComputation, targets) -> list[str]:
                     if p.child not in out and p.child != comp.model.output:
                         out.add(p.child)
                         changed = True
-    order = [n for n in reversed(list(comp.model.equations)) if n in comp.grads]
+    # backpropagation's order: each equation's adjoint, then the parameters that equation uses directly
+    order: list[str] = []
+    for name in reversed(list(comp.model.equations)):
+        if name in comp.grads:
+            order.append(name)
+        used = names_in(comp.model.equations[name])
+        order += [p for p in comp.model.shapes if p in used and p in comp.grads and p not in comp.model.equations
+                  and p not in order]
     order += [n for n in targets if n not in order and n in comp.grads]
     return [n for n in order if n in out]
 
@@ -239,9 +246,12 @@ class MatrixView:
         if value is not None:
             forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
         prose, prose_tex = self._paths_prose(gr)
-        if gr.rule == gr.closed and gr.rule.op == "var" and gr.rule.name == f"d{self.loss}/d{gr.name}":
-            prose = f"The loss is left unspecified, so its gradient with respect to {gr.name} stays as it is:"
-            prose_tex = tex_escape(prose)
+        forms = [f for f in forms if f.tex != lhs]  # never a tautology such as dL/do = dL/do
+        if not forms:  # an unspecified loss: its gradient is where backpropagation starts
+            prose = (f"The loss is left unspecified, so backpropagation starts from its gradient with respect to "
+                     f"{gr.name}, ∂{self.loss}/∂{gr.name}, which stays as it is.")
+            prose_tex = tex_escape(prose.split(", ∂")[0]) + rf", ${lhs}$, which stays as it is."
+            return Prose(prose, prose_tex)
         return Step(f"d{self.loss}/d{gr.name}", prose, (Equation(lhs, lhs_t, tuple(forms)),), prose_tex)
 
     def _paths_prose(self, gr: Gradient) -> tuple[str, str]:

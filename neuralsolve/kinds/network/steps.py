@@ -119,7 +119,10 @@ class NetworkView(GraphView):
                 if key not in self.shown:
                     self.shown.add(key)
                     lhs = rf"{act.tex}'\left(x\right)"
-                    steps.append(Step(key, "The derivative of the activation:",
+                    named = "" if act.name == "custom" else f" {act.name}"
+                    where = [str(la.number) for la in layers if la.activation_name == layer.activation_name]
+                    layers_text = f" (layer{'s' if len(where) > 1 else ''} {' and '.join(where)})"
+                    steps.append(Step(key, f"The derivative of the{named} activation{layers_text}:",
                                       (Equation(lhs, f"{act.text}'(x)", (_derivative_form(w, act),)),)))
         for layer in reversed(layers):
             key = f"delta:{layer.number}"

@@ -1,0 +1,76 @@
+"""media: typesetting defects seen in compiled PDFs, each pinned by the line it now prints."""
+
+from __future__ import annotations
+
+import json
+
+import sympy
+
+import neuralsolve
+from neuralsolve.expr import parse
+from neuralsolve.latex import Value, tex, text
+from neuralsolve.writer import pmatrix
+
+
+def d(s):
+    return parse(s).display
+
+
+def test_adjacent_numbers_get_a_multiplication_sign():
+    assert tex(d("3*2^2")) == r"3 \cdot 2^{2}"  # not 3 2^{2}, which reads as 32^2
+    v = Value("#0")
+    assert tex(sympy.Mul(sympy.Integer(10), v, evaluate=False), values={v: sympy.Rational(1, 49)}) == \
+        r"10 \cdot \frac{1}{49}"  # not a mixed number
+    assert tex(d("2*x")) == "2 x" and tex(d("2*(x + 1)")) == r"2 \left(x + 1\right)"
+
+
+def test_a_substituted_fraction_raised_to_a_power_is_bracketed():
+    v = Value("#0")
+    assert tex(sympy.Pow(v, 2, evaluate=False), values={v: sympy.Rational(1, 2)}) == r"\left(\frac{1}{2}\right)^{2}"
+    assert tex(sympy.Pow(v, 2, evaluate=False), values={v: sympy.Rational(1, 2)}, decimals=True) == "0.5^{2}"
+
+
+def test_a_name_with_its_own_superscript_is_grouped_before_a_power():
+    assert tex(sympy.Symbol("z1") ** 2, names={"z1": "z^{2}_{1}"}) == "{z^{2}_{1}}^{2}"  # no double superscript
+
+
+def test_pi_and_e_print_as_math():
+    assert tex(2 * sympy.pi) == r"2 \pi" and text(2 * sympy.pi) == "2·π"
+    assert tex(d("pi*x")) == r"\pi x"
+
+
+def test_division_by_a_named_value_is_a_fraction():
+    a, b = Value("#0"), Value("#1")
+    e = sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False)
+    assert tex(e, values={a: sympy.Integer(60), b: sympy.Integer(2)}) == r"\frac{60}{2}"
+    assert text(e, values={a: sympy.Integer(60), b: sympy.Integer(2)}) == "60/2"
+
+
+def test_substituted_sums_keep_the_authors_order():
+    a, b = Value("#0"), Value("#1")
+    assert tex(sympy.Add(a, b, evaluate=False), values={a: sympy.Integer(-4), b: sympy.Integer(2)}) == "-4 + 2"
+    assert tex(sympy.Add(a, b, evaluate=False), values={a: sympy.Integer(2), b: sympy.Integer(-4)}) == \
+        r"2 + \left(-4\right)"
+
+
+def test_fractions_in_a_column_vector_have_room_between_rows():
+    assert pmatrix([[r"\frac{1}{8}"], [r"\frac{1}{4}"]]) == \
+        r"\begin{pmatrix} \dfrac{1}{8} \\[0.5em] \dfrac{1}{4} \end{pmatrix}"
+    assert pmatrix([["1"], ["2"]]) == r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}"
+
+
+def test_a_long_decimal_given_by_the_author_stays_a_decimal(write):
+    w = neuralsolve.solve(write("title: t\ngraph:\n  equations:\n    y: 2*x\n  values: {x: 0.123456789012345}\n"))
+    md = w.markdown()
+    assert r"2 \cdot 0.123456789012345 = 0.24691357802469" in md and r"\frac{2469" not in md
+
+
+def test_transcendental_json_answers_are_30_digit_decimals(write):
+    text_ = ("title: t\nmatrix:\n  shapes: {z: [3], y: [3]}\n  equations:\n    a: softmax(z)\n"
+             "    l: cross_entropy(a, y)\n  values: {z: [1, 2, 3], y: [0, 1, 0]}\n")
+    answers = json.loads(neuralsolve.solve(write(text_)).json())["answers"]
+    assert "exp" not in answers["l"] and "exp" not in answers["dl/dz"]
+    l_value = sympy.Float(answers["l"])
+    truth = -sympy.log(sympy.exp(2) / (sympy.exp(1) + sympy.exp(2) + sympy.exp(3)))
+    assert abs(l_value - truth.evalf(40)) < 1e-28
+    assert len(answers["l"].replace("0.", "").replace(".", "")) >= 29
