@@ -271,6 +271,8 @@ def check(ref: Reference, submitted: dict[str, sympy.Expr], rule: Rule = Rule())
 
 def _comparable(problem: Problem, v):
     """A value check can compare: a SymPy number, expression or Matrix; a symbolic matrix form as its spelling."""
+    if isinstance(v, (list, tuple)):
+        return [_comparable(problem, x) for x in v]
     return v if isinstance(v, (sympy.Basic, sympy.MatrixBase)) else problem.kind.answer_string(v)
 
 
@@ -289,6 +291,8 @@ def _show(v) -> str | None:
         return None
     if isinstance(v, str):
         return v
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
     if isinstance(v, sympy.MatrixBase):
         return "Matrix([" + ", ".join("[" + ", ".join(_show(x) for x in v.row(i)) + "]" for i in range(v.rows)) + "])"
     if v.is_Rational or v.free_symbols:

@@ -20,6 +20,7 @@ EXAMPLES = {
     "network": "square-network.yaml",
     "graph": "shared-parameter.yaml",
     "matrix": "matrix-softmax-regression.yaml",
+    "cnn": "cnn-architecture.yaml",
 }
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ..kind import Kind
-from . import graph, matrix, network
+from . import cnn, graph, matrix, network
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     network.KIND,
     graph.KIND,
     matrix.KIND,
+    cnn.KIND,
 )}
