@@ -36,7 +36,7 @@ def test_tanh_graph_backward_chain_is_spelled_with_named_deltas():
     w = neuralsolve.solve(ROOT / "problems" / "tanh-graph.yaml")
     md = w.markdown()
     # dE/dy = tanh(y - t), in the author's orientation
-    assert r"\frac{\partial E}{\partial y} &= \tanh\left(y - t\right)" in md
+    assert r"\frac{\partial E}{\partial y} &= \frac{1}{\cosh\left(y - t\right)} \sinh\left(y - t\right) \cdot 1 = \tanh\left(y - t\right)" in md
     # dE/da3 collects both paths in one step
     assert (r"\frac{\partial E}{\partial z_{5}} \cdot \frac{\partial z_{5}}{\partial a_{3}} + "
             r"\frac{\partial E}{\partial z_{6}} \cdot \frac{\partial z_{6}}{\partial a_{3}}") in md

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from ... import derive
 from ...latex import TextPrinter
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Step, marks_text
@@ -255,6 +256,10 @@ class GraphView:
         if value.free_symbols and (len(w.text(value)) > SYMBOLIC_VALUE_LIMIT
                                    or not any("/" in s.name for s in sub.free_symbols)):
             value = None  # too long to help, or the line above already is the answer
+        if direct:  # a function of functions: the chain rule factor by factor, then its textbook form
+            nested = derive.chain(g.node(adj.terms[0].child).display, sympy.Symbol(name))
+            if nested is not None:
+                return w.chain(w.adjoint(name), nested, rule, value, extra=sub)
         return w.chain(w.adjoint(name), chain if chain is not None else rule, sub if chain is None else rule,
                        value, extra=None if chain is None else sub)
 

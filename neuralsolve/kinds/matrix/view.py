@@ -250,7 +250,8 @@ class MatrixView:
         if not forms:  # an unspecified loss: its gradient is where backpropagation starts
             prose = (f"The loss is left unspecified, so backpropagation starts from its gradient with respect to "
                      f"{gr.name}, ∂{self.loss}/∂{gr.name}, which stays as it is.")
-            prose_tex = tex_escape(prose.split(", ∂")[0]) + rf", ${lhs}$, which stays as it is."
+            prose_tex = (tex_escape("The loss is left unspecified, so backpropagation starts from its gradient with "
+                                    "respect to ") + f"${self.names.get(gr.name, gr.name)}$, ${lhs}$, which stays as it is.")
             return Prose(prose, prose_tex)
         return Step(f"d{self.loss}/d{gr.name}", prose, (Equation(lhs, lhs_t, tuple(forms)),), prose_tex)
 

@@ -254,9 +254,12 @@ class NetworkView(GraphView):
                 prose = "" if explained else ("The gradient of each weight is the delta of its unit times the "
                                                "activation feeding it:")
                 explained = True
-                steps.append(Step(f"W{n}", prose,
-                                  (Equation(rf"\frac{{\partial {loss}}}{{\partial \mathbf{{W}}^{{{n}}}}}", f"∂{g.output}/∂W{n}",
-                                            tuple(_dedupe(forms))),)))
+                if len(layer.weights) == 1:  # one unit: the row of partials, in the exam's weight notation
+                    lhs = (r"\left(" + ", ".join(rf"\frac{{\partial {loss}}}{{\partial {g.tex[x]}}}" for x in wnames)
+                           + r"\right)", "(" + ", ".join(f"∂{g.output}/∂{x}" for x in wnames) + ")")
+                else:
+                    lhs = (rf"\frac{{\partial {loss}}}{{\partial \mathbf{{W}}^{{{n}}}}}", f"∂{g.output}/∂W{n}")
+                steps.append(Step(f"W{n}", prose, (Equation(lhs[0], lhs[1], tuple(_dedupe(forms))),)))
             else:
                 eqs = []
                 for x in asked_w:
