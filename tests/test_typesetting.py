@@ -74,3 +74,18 @@ def test_transcendental_json_answers_are_30_digit_decimals(write):
     truth = -sympy.log(sympy.exp(2) / (sympy.exp(1) + sympy.exp(2) + sympy.exp(3)))
     assert abs(l_value - truth.evalf(40)) < 1e-28
     assert len(answers["l"].replace("0.", "").replace(".", "")) >= 29
+
+
+def test_long_arithmetic_goes_in_the_seeds_steps():
+    """Exam 2022 Q3(a)(ii): powers and the given logarithms, then sums in adjacent pairs, then the factor."""
+    from .conftest import ROOT
+
+    md = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").markdown()
+    lines = [li.strip() for li in md.splitlines() if li.strip().startswith("&=")]
+    assert lines[1:] == [
+        r"&= 0.5 \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot \left(-1.2\right) - 1\right) \\",
+        r"&= 0.5 \left(0.26 + 3.6 + 0.1 + 1.4\right) \\",
+        r"&= 0.5 \left(3.86 + 1.5\right) \\",
+        r"&= 0.5 \cdot 5.36 \\",
+        r"&= 2.68",
+    ]

@@ -174,6 +174,12 @@ class GraphView:
         sub = w.substitute(node.display, tr.env)
         if v.free_symbols and sub == node.display:
             v = None
+        if v is not None and not v.free_symbols and _terms(node.display) >= 4:  # long arithmetic: step by step
+            lines = w.reductions(sub)
+            eq = w.chain(node.symbol, node.display, sub, v)
+            forms = [eq.forms[0], eq.forms[1]] + [w.form(e) for e in lines] + list(eq.forms[2:])
+            return Equation(eq.lhs_tex, eq.lhs_text, tuple(f for i, f in enumerate(forms)
+                                                           if i == 0 or f.tex != forms[i - 1].tex))
         return w.chain(node.symbol, node.display, sub, v, extra=w.approximated(node.display, tr.env))
 
     def forward_at(self, ask: Ask) -> list[Step]:
@@ -283,6 +289,11 @@ class GraphView:
         lead = "One gradient-descent step with learning rate "
         return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
                      rf"{lead}$\eta = {w.number(eta)}${tail}")]
+
+
+def _terms(e) -> int:
+    """How many terms the largest sum in an expression has."""
+    return max([len(e.args) if e.is_Add else 0] + [_terms(a) for a in e.args]) if e.args else 0
 
 
 def _paths_prose(tr: Trace, name: str) -> tuple[str, str]:
