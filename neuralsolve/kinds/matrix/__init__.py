@@ -56,11 +56,15 @@ def _forward_answers(comp: MatrixComputation, ask: Ask) -> dict:
 
 def _gradient_answers(comp: MatrixComputation, ask: Ask) -> dict:
     loss = comp.model.output
-    return {f"d{loss}/d{n}": gradient_value(comp, n) for n in needed_for(comp, ask.arg or comp.model.parameters)}
+    names = needed_for(comp, ask.arg or comp.model.parameters)
+    names += [n for n in ask.arg or () if n not in names and n in comp.numeric_grads]  # dl/da through softmax-CE
+    out = {f"d{loss}/d{n}": gradient_value(comp, n) for n in names}
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _gradient_asked(comp: MatrixComputation, ask: Ask) -> list[str]:
-    return [f"d{comp.model.output}/d{t}" for t in ask.arg or comp.model.parameters if t in comp.grads]
+    return [f"d{comp.model.output}/d{t}" for t in ask.arg or comp.model.parameters
+            if t in comp.grads or t in comp.numeric_grads]
 
 
 def _stored_answers(comp: MatrixComputation, ask: Ask) -> dict:

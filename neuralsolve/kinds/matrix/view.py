@@ -105,6 +105,10 @@ def compute(problem: Problem) -> MatrixComputation:
                 numeric_grads[name] = evaluate(gr.closed, dict(numeric), g.dims)
             except (ValueError, KeyError, TypeError):
                 pass
+        for name, e in g.equations.items():  # l = cross_entropy(a, y): dl/da = -y / a, entry by entry
+            if e.op == "ce" and e.args[0].op == "var" and e.args[0].name in numeric:
+                av, yv = numeric[e.args[0].name], evaluate(e.args[1], dict(numeric), g.dims)
+                numeric_grads[e.args[0].name] = sympy.Matrix(av.rows, 1, lambda i, j: -yv[i] / av[i] if yv[i] else 0)
     return MatrixComputation(problem, grads, tuple(wanted), numeric, numeric_grads)
 
 
@@ -154,12 +158,12 @@ def needed_for(comp: MatrixComputation, targets) -> list[str]:
 
 
 def gradient_value(comp: MatrixComputation, name: str):
-    """A gradient's answer: its value at the numeric instance, else its closed form."""
+    """A gradient's answer: its value at the numeric instance, else its closed form (None: neither)."""
     if comp.numeric:
         v = comp.numeric_grads.get(name)
         if v is not None:
             return matrix_value(v)
-    return comp.grads[name].closed
+    return comp.grads[name].closed if name in comp.grads else None
 
 
 def stored_reads(comp: MatrixComputation, ask: Ask):
@@ -218,10 +222,28 @@ class MatrixView:
             if name not in self.numeric:
                 continue
             v = self.numeric[name]
-            eqs.append(Equation(self.names.get(name, name), name,
-                                (Form("=", self.tex(expr), ir.text(expr)),
-                                 Form("=", _tex_value(v, precision), _text_value(v, precision)))))
+            forms = [Form("=", self.tex(expr), ir.text(expr))]
+            if expr.op == "softmax":
+                forms += self._softmax_forms(expr.args[0], precision)
+            forms.append(Form("=", _tex_value(v, precision), _text_value(v, precision)))
+            eqs.append(Equation(self.names.get(name, name), name, tuple(forms)))
         return [Step("forward", "With the values given:", tuple(eqs))]
+
+    def _softmax_forms(self, z: ir.E, precision: int) -> list[Form]:
+        """softmax(z)_i = e^(z_i) / sum_l e^(z_l), written out with the numbers (problem sheet 4, Q1)."""
+        from ...latex import TexPrinter, TextPrinter
+
+        zv = evaluate(z, dict(self.numeric), self.g.dims)
+        if zv.cols != 1:
+            return []
+        t, x = TexPrinter({"precision": precision}), TextPrinter({"precision": precision})
+        exps = [sympy.exp(v) for v in zv]
+        rule = (r"\frac{1}{\sum_{l} e^{z_{l}}} \begin{pmatrix} " + r" \\ ".join(f"e^{{z_{{{i + 1}}}}}" for i in range(len(exps)))
+                + r" \end{pmatrix}", "(e^z_i)/Σ_l e^z_l")
+        sub = (r"\frac{1}{" + " + ".join(t.doprint(e) for e in exps) + "} "
+               + pmatrix([[t.doprint(e)] for e in exps]),
+               "(" + ", ".join(x.doprint(e) for e in exps) + ")ᵀ/(" + " + ".join(x.doprint(e) for e in exps) + ")")
+        return [Form("=", *rule), Form("=", *sub)]
 
     def backward(self, ask: Ask) -> list[Step]:
         steps = []
@@ -229,8 +251,49 @@ class MatrixView:
             if f"grad:{name}" in self.shown:
                 continue
             self.shown.add(f"grad:{name}")
+            fused = self._softmax_ce(name)
+            if fused is not None:
+                steps.append(self._softmax_ce_derivation(*fused, self.precision))
             steps.append(self._step(self.grads[name], self.precision))
         return steps
+
+    def _softmax_ce(self, name: str):
+        """(a, y) when `name` is z in a = softmax(z), l = cross_entropy(a, y): their gradient fuses to a - y."""
+        for a, e in self.g.equations.items():
+            if e.op == "softmax" and e.args[0].op == "var" and e.args[0].name == name:
+                for ce in self.g.equations.values():
+                    if ce.op == "ce" and ce.args[0].op == "var" and ce.args[0].name == a:
+                        return a, ce.args[1]
+        return None
+
+    def _softmax_ce_derivation(self, a: str, y: ir.E, precision: int) -> Step:
+        """The seed's route to a - y: dl/da, the softmax Jacobian by cases, then the chain rule (sheet 4, Q1)."""
+        lt = self.names.get(self.loss, self.loss)
+        at, yt = self.names.get(a, a), ir.tex(y, self.names)
+        z = self.g.equations[a].args[0].name
+        dl_da = Form("=", rf"\begin{{cases}} -\dfrac{{1}}{{a_{{y}}}} & j = y \\ 0 & j \neq y \end{{cases}}",
+                     "-1/a_y for j = y, 0 otherwise")
+        forms = [dl_da, Form("=", rf"-{yt} \oslash {at}", f"-{ir.text(y)} ⊘ {a}")]
+        if self.numeric and a in self.numeric:
+            av, yv = self.numeric[a], evaluate(y, dict(self.numeric), self.g.dims)
+            dv = sympy.Matrix(av.rows, 1, lambda i, j: -yv[i] / av[i] if yv[i] != 0 else 0)
+            forms.append(Form("=", _tex_value(dv, precision), _text_value(dv, precision)))
+        jac = Form("=", r"\begin{cases} a_{j} \left(1 - a_{j}\right) & i = j \\ -a_{i} a_{j} & i \neq j \end{cases}",
+                   "a_j(1 - a_j) for i = j, -a_i a_j for i ≠ j")
+        chain = (Form("=", rf"\sum_{{j}} \frac{{\partial {lt}}}{{\partial a_{{j}}}} \frac{{\partial a_{{j}}}}{{\partial z_{{i}}}}",
+                      f"Σ_j ∂{self.loss}/∂a_j ∂a_j/∂z_i"),
+                 Form("=", r"-\frac{1}{a_{y}} \frac{\partial a_{y}}{\partial z_{i}}", "-(1/a_y) ∂a_y/∂z_i"),
+                 Form("=", r"\begin{cases} a_{y} - 1 & i = y \\ a_{i} & i \neq y \end{cases}",
+                      "a_i - 1 for i = y, a_i otherwise"))
+        eqs = (Equation(rf"\frac{{\partial {lt}}}{{\partial a_{{j}}}}", f"∂{self.loss}/∂a_j", tuple(forms)),
+               Equation(r"\frac{\partial a_{j}}{\partial z_{i}}", "∂a_j/∂z_i", (jac,)),
+               Equation(rf"\frac{{\partial {lt}}}{{\partial z_{{i}}}}", f"∂{self.loss}/∂z_i", chain))
+        prose = (f"Through {a} = softmax({z}) and the cross-entropy, coordinate by coordinate: the loss depends on {a} "
+                 f"only through its entry for the class y, each entry of {a} on every entry of {z}, so")
+        prose_tex = (f"Through ${at} = \\operatorname{{softmax}}({self.names.get(z, z)})$ and the cross-entropy, "
+                     f"coordinate by coordinate: the loss depends on ${at}$ only through its entry for the class $y$, "
+                     f"each entry of ${at}$ on every entry of ${self.names.get(z, z)}$, so")
+        return Step(f"d{self.loss}/d{a}", prose, eqs, prose_tex)
 
     def _step(self, gr: Gradient, precision: int) -> Step:
         lhs = self.names[f"d{self.loss}/d{gr.name}"]
