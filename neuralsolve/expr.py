@@ -8,12 +8,16 @@ for display).
 from __future__ import annotations
 
 import ast
+import io
+import keyword
+import tokenize
 from dataclasses import dataclass
 
 import sympy
 
 from . import functions as fn
 from .errors import ProblemError
+from .notation import ascii_name
 
 MAX_LENGTH = 2_000
 MAX_DEPTH = 40
@@ -71,24 +75,88 @@ def parse(text: str, where: Where = Where(), allowed_names=None, what: str = "ex
     if not text.strip():
         fail(f"{what} is empty; write an expression such as x^2")
     lead = len(text) - len(text.lstrip())
-    # `^` means power; Python would read it as xor, with the wrong precedence.
-    source = text.strip().replace("^", "**")
-    carets = [i for i, ch in enumerate(text.strip()) if ch == "^"]
+    # `^` means power (Python would read it as xor, with the wrong precedence); lambda is a name here.
+    source, back = python_source(text.strip(), lambda msg, off: fail(msg, off + lead))
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        off = _original_col((exc.offset or 1) - 1, carets) + lead
-        fail(f"cannot read {what} {text.strip()!r}: {exc.msg}", off)
+        fail(f"cannot read {what} {text.strip()!r}: {exc.msg.replace(KEYWORD_MARK, '')}",
+             back(_syntax_offset(source, exc)) + lead)
     except (RecursionError, MemoryError, ValueError):
         fail(f"cannot read {what} {text.strip()!r}: too complex")
     deep = _too_deep(tree)
     if deep is not None:
         fail(f"{what} nests operations more than {MAX_DEPTH} deep; name the inner parts",
-             _original_col(getattr(deep, "col_offset", 0), carets) + lead)
-    builder = _Builder(source, where, lead, allowed_names, what, carets, text.strip())
+             back(node_offset(source, deep)) + lead)
+    builder = _Builder(source, where, lead, allowed_names, what, back, text.strip())
     value = builder.build(tree.body, True)
     display = builder.build(tree.body, False)
     return Parsed(value, display, tuple(builder.names), text.strip())
+
+
+# ŋ: a Python keyword used as a name (lambda) reaches ast as ŋlambda; no author name can clash (names are ASCII)
+KEYWORD_MARK = "\u014b"
+_NOT_NAMES = ("True", "False", "None")
+
+
+def python_source(text: str, fail) -> tuple[str, object]:
+    """`text` as Python source for ast: ^ as **, keyword names such as lambda marked (ŋlambda) so that
+    they parse as names; and `back`, mapping a character offset of the source to one of `text`.
+    A name that is not ASCII is an error, `fail(message, offset)`, suggesting its ASCII spelling."""
+    edits = {i: (1, "**") for i, ch in enumerate(text) if ch == "^"}
+    for start, name in _names(text):
+        if not name.isascii():
+            fail(f"the name {name!r} is not ASCII; {_ascii_hint(name)} (Greek names such as alpha print as "
+                 "Greek letters)", start)
+        if keyword.iskeyword(name) and name not in _NOT_NAMES:
+            edits[start] = (len(name), KEYWORD_MARK + name)
+    pieces, cols, i = [], [], 0
+    while i < len(text):
+        size, replacement = edits.get(i, (1, text[i]))
+        pieces.append(replacement)
+        cols += [i] * len(replacement)
+        i += size
+    cols.append(len(text))
+    return "".join(pieces), lambda offset: cols[min(max(offset, 0), len(cols) - 1)]
+
+
+def _names(text: str):
+    """(offset, name) of each name token in `text`, as far as Python's tokenizer reads it."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.NAME:
+                yield starts[tok.start[0] - 1] + tok.start[1], tok.string
+    except (tokenize.TokenError, SyntaxError):
+        return  # ast.parse reports what is wrong, at its place
+
+
+def _ascii_hint(name: str) -> str:
+    """'write alpha' for α (λ_rec -> lambda_rec, xβ -> x_beta, x² -> x^2), or what names may be."""
+    spelled = ascii_name(name)
+    return f"write {spelled!r}" if spelled else "names are ASCII letters, digits and _"
+
+
+def _syntax_offset(source: str, exc: SyntaxError) -> int:
+    """A SyntaxError's place as a character offset of the whole source."""
+    lines = source.splitlines(keepends=True) or [""]
+    row = min(max((exc.lineno or 1) - 1, 0), len(lines) - 1)
+    return sum(len(line) for line in lines[:row]) + (exc.offset or 1) - 1
+
+
+def node_offset(source: str, node) -> int:
+    """An ast node's place as a character offset of the whole source (ast counts UTF-8 bytes within a line)."""
+    lines = source.splitlines(keepends=True) or [""]
+    row = min(max(getattr(node, "lineno", 1) - 1, 0), len(lines) - 1)
+    col = len(lines[row].encode("utf-8")[:getattr(node, "col_offset", 0)].decode("utf-8", "ignore"))
+    return sum(len(line) for line in lines[:row]) + col
+
+
+def name_of(node_id: str) -> str:
+    """An ast Name's id as the author wrote it (ŋlambda -> lambda)."""
+    return node_id[len(KEYWORD_MARK):] if node_id.startswith(KEYWORD_MARK) else node_id
 
 
 def _too_deep(tree):
@@ -102,23 +170,15 @@ def _too_deep(tree):
     return None
 
 
-def _original_col(col: int, carets: list[int]) -> int:
-    """A column of the `^`->`**` text, mapped back to the author's text."""
-    for shift, pos in enumerate(carets):
-        if col <= pos + shift:
-            return col - shift
-    return col - len(carets)
-
-
 class _Builder:
-    def __init__(self, text, where, lead, allowed, what, carets, original):
+    def __init__(self, text, where, lead, allowed, what, back, original):
         self.text, self.where, self.lead, self.allowed, self.what = text, where, lead, allowed, what
         self.original = original  # as the author wrote it (with ^), for messages
-        self.carets = carets
+        self.back = back  # a column of the Python source -> the author's column
         self.names: list[str] = []
 
     def fail(self, node, msg):
-        col = _original_col(getattr(node, "col_offset", 0), self.carets)
+        col = self.back(node_offset(self.text, node))
         raise ProblemError(msg, self.where.file, self.where.line, self.where.col + self.lead + col)
 
     def build(self, node, evaluate: bool):
@@ -133,7 +193,7 @@ class _Builder:
             except (ValueError, TypeError, SyntaxError):
                 self.fail(node, f"{src!r} is not a finite number")
         if isinstance(node, ast.Name):
-            name = node.id
+            name = name_of(node.id)
             if name in CONSTANTS:
                 return CONSTANTS[name]
             if name in FUNCTIONS:
@@ -184,7 +244,7 @@ class _Builder:
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 self.fail(node, "only catalogue functions may be called, as in tanh(x)")
-            name = node.func.id
+            name = name_of(node.func.id)
             if name not in FUNCTIONS and name not in ALIASES:
                 self.fail(node, f"unknown function {name!r}; {_suggest(name, FUNCTIONS)}")
             if node.keywords:

@@ -428,14 +428,9 @@ def text(expr, **settings) -> str:
     return TextPrinter(settings).doprint(expr)
 
 
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
+from .authortext import to_tex  # noqa: E402
 
 
-def tex_escape(s: str) -> str:
-    """Author prose made safe for LaTeX: every special character printed literally."""
-    out = "".join(_TEX_SPECIAL.get(ch, ch) for ch in s)
-    return (out.replace("≥", r"$\geq$").replace("≤", r"$\leq$").replace("η", r"$\eta$").replace("×", r"$\times$")
-            .replace("δ", r"$\delta$").replace("∂", r"$\partial$").replace("·", r"$\cdot$").replace("ᵀ", r"$^\top$"))
+def tex_escape(s: str, line: bool = False) -> str:
+    """Author prose made safe for LaTeX (neuralsolve.authortext), its $...$ math printed by `tex`."""
+    return to_tex(s, line, tex)

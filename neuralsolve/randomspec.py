@@ -116,7 +116,7 @@ def _read_draw(r, name: str, y: Y) -> DrawSpec:
 
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
-_ANSWER_KEY = re.compile(r"d[A-Za-z_][A-Za-z0-9_]*/d[A-Za-z_][A-Za-z0-9_]*'?|[A-Za-z_][A-Za-z0-9_]*'")
+_ANSWER_KEY = re.compile(r"d[A-Za-z_]\w*/d[A-Za-z_]\w*(?:\[\d+\])?'?|[A-Za-z_]\w*\[\d+\]'?|[A-Za-z_]\w*'")
 
 
 def _read_condition(r, y: Y) -> Condition:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import jinja2
 
-from .latex import tex_escape
+from .authortext import to_markdown, to_terminal
+from .latex import tex, tex_escape, text
+from .notation import answer_symbols
 from .solution import Solution
 
 def _template_dir():
@@ -36,19 +38,20 @@ def _tex_env() -> jinja2.Environment:
         keep_trailing_newline=True, autoescape=False,
     )
     env.filters["escape_tex"] = tex_escape
+    env.filters["escape_tex_line"] = lambda s: tex_escape(s, line=True)  # one-line places: titles, labels, headers
     return env
 
 
 @lru_cache(maxsize=None)
 def _text_env() -> jinja2.Environment:
-    from rich.markup import escape
-
     env = jinja2.Environment(
         loader=_loader(), undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, autoescape=False,
     )
-    env.filters["escape_rich"] = escape
+    env.filters["escape_rich"] = lambda s: to_terminal(s, math=text)
     env.filters["escape_md"] = _escape_md
+    env.filters["escape_rich_line"] = lambda s: to_terminal(s, line=True, math=text)
+    env.filters["escape_md_line"] = lambda s: to_markdown(s, line=True, math=tex)
     env.filters["rich_table"] = _rich_table
     return env
 
@@ -73,10 +76,7 @@ def _rich_table(table) -> str:
 
 
 def _escape_md(s: str) -> str:
-    out = []
-    for ch in s:
-        out.append("\\" + ch if ch in "\\`*_[]<>#|$~" else ch)
-    return "".join(out)
+    return to_markdown(s, math=tex)
 
 
 def latex(solutions: list[Solution], fragment: bool = False) -> str:
@@ -111,7 +111,8 @@ def answers_data(solution: Solution) -> dict:
             "quantities": [k for k in p.quantities],
             "steps": [_block_data(b) for b in p.blocks],
         })
-    doc = {"title": solution.title, "answers": solution.answers, "parts": parts}
+    doc = {"title": solution.title, "answers": solution.answers, "symbols": answer_symbols(solution.answers),
+           "parts": parts}
     if solution.notes:
         doc["notes"] = list(solution.notes)
     if solution.variant:

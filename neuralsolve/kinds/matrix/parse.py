@@ -8,7 +8,7 @@ import sympy
 
 from ...catalog import ACTIVATIONS
 from ...errors import ProblemError
-from ...expr import MAX_DEPTH, MAX_LENGTH, Where, suggest
+from ...expr import MAX_DEPTH, MAX_LENGTH, KEYWORD_MARK, Where, name_of, node_offset, python_source, suggest
 from . import ir
 
 ELEMENTWISE = tuple(n for n in ACTIVATIONS if n != "identity")  # every catalogue function, applied entry-wise
@@ -21,18 +21,22 @@ class Builder:
     def __init__(self, shapes: dict[str, tuple], symmetric: set[str], where: Where, equation: str):
         self.shapes, self.symmetric, self.where, self.equation = shapes, symmetric, where, equation
         self.names: list[str] = []
+        self.source, self.back = "", (lambda offset: offset)  # the source parsed; its columns -> the author's
 
-    def fail(self, node, msg):
-        raise ProblemError(msg, self.where.file, self.where.line, self.where.col + getattr(node, "col_offset", 0))
+    def fail(self, node, msg, offset: int | None = None):
+        if offset is None:
+            offset = self.back(node_offset(self.source, node)) if node is not None else 0
+        raise ProblemError(msg, self.where.file, self.where.line, self.where.col + offset)
 
     def parse(self, text: str) -> ir.E:
         text = str(text).strip()
         if len(text) > MAX_LENGTH:
             self.fail(None, f"the equation for {self.equation} is longer than {MAX_LENGTH} characters")
+        self.source, self.back = python_source(text, lambda msg, off: self.fail(None, msg, off))
         try:
-            tree = ast.parse(text.replace("^", "**"), mode="eval")
+            tree = ast.parse(self.source, mode="eval")
         except SyntaxError as exc:
-            self.fail(None, f"cannot read the equation for {self.equation}: {exc.msg}")
+            self.fail(None, f"cannot read the equation for {self.equation}: {exc.msg.replace(KEYWORD_MARK, '')}")
         depth = [(tree, 0)]
         while depth:
             node, d = depth.pop()
@@ -51,7 +55,7 @@ class Builder:
                 self.fail(node, f"{node.value!r} is not a number")
             return ir.num(sympy.Rational(repr(node.value)) if isinstance(node.value, float) else node.value)
         if isinstance(node, ast.Name):
-            name = node.id
+            name = name_of(node.id)
             if name == "I":
                 return ir.E("I", (), (None, None), symmetric=True)
             if name in CALLS:
@@ -102,7 +106,7 @@ class Builder:
         self.fail(node, f"operator {type(op).__name__} is not allowed; use + - * / @ ^")
 
     def _call(self, node):
-        name = node.func.id
+        name = name_of(node.func.id)
         if name not in CALLS:
             self.fail(node, f"unknown function {name!r}; {suggest(name, CALLS)}")
         args = [self.build(a) for a in node.args]
