@@ -75,3 +75,8 @@ def test_softmax_regression_goes_through_dl_da_and_the_jacobian_as_sheet_4_does(
     loss = -sympy.log(sympy.exp(zs[1]) / sum(sympy.exp(s) for s in zs))
     grad = sympy.Matrix([sympy.diff(loss, s) for s in zs]).subs(dict(zip(zs, z)))
     assert sympy.simplify(answers["dl/dz"] - grad) == sympy.zeros(3, 1)
+
+
+def test_a_network_softmax_layer_writes_its_quotient_with_numbers():
+    md = neuralsolve.solve(ROOT / "problems" / "softmax-regression.yaml").markdown()
+    assert r"\frac{1}{1 + 2 + 5} \begin{pmatrix} 1 \\ 2 \\ 5 \end{pmatrix}" in md
