@@ -21,6 +21,7 @@ EXAMPLES = {
     "graph": "shared-parameter.yaml",
     "matrix": "matrix-softmax-regression.yaml",
     "cnn": "cnn-architecture.yaml",
+    "rnn": "rnn-bptt.yaml",
 }
 
 

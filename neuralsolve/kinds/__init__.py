@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..kind import Kind
-from . import cnn, graph, matrix, network
+from . import cnn, graph, matrix, network, rnn
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     network.KIND,
     graph.KIND,
     matrix.KIND,
     cnn.KIND,
+    rnn.KIND,
 )}

@@ -1,0 +1,211 @@
+"""The rnn kind's view: the unrolled forward pass as a table and step by step, the hidden state, BPTT.
+
+The graph view does the work; this view says it in a recurrent network's words:
+one line per quantity and time step as a model answer writes it, a table of the
+unrolled values, and backpropagation through time with each contribution named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import sympy
+
+from ...problem import Ask
+from ...solution import Cell, Equation, Prose, Step, Table
+from ...trace import Trace, needed
+from ...writer import Writer
+from ..graph.steps import GraphView
+from .model import tsym
+
+
+def textbook_trace(tr: Trace) -> Trace:
+    """The trace with each local derivative written as a model answer does: tanh' as 1 - h_2^2, not 1 - tanh^2(...)."""
+    g = tr.graph
+    adjoints = {}
+    for name, adj in tr.adjoints.items():
+        terms = []
+        for term in adj.terms:
+            child = g.node(term.child)
+            if isinstance(child.expr, sympy.Function) and term.child != g.output:
+                local = term.partial.xreplace({child.expr: child.symbol})
+                term = dataclasses.replace(term, partial=_derivative_first(local, child.symbol))
+            terms.append(term)
+        adjoints[name] = dataclasses.replace(adj, terms=tuple(terms))
+    return dataclasses.replace(tr, adjoints=adjoints)
+
+
+def _derivative_first(partial, child: sympy.Symbol):
+    """(1 - h^2) v rather than v (1 - h^2): the activation's derivative, then what multiplies it."""
+    if not partial.is_Mul:
+        return partial
+    mine = [f for f in partial.args if f.has(child)]
+    if not mine:
+        return partial
+    return sympy.Mul(*mine, *[f for f in partial.args if not f.has(child)], evaluate=False)
+
+
+def _step_of(name: str) -> int | None:
+    return int(name[name.index("[") + 1:-1]) if name.endswith("]") else None
+
+
+def _base(name: str) -> str:
+    return name.split("[", 1)[0]
+
+
+class RNNView(GraphView):
+    """Builds the parts of an rnn problem."""
+
+    def __init__(self, problem, comp, answers):
+        super().__init__(problem, comp, answers)
+        self.trace = textbook_trace(comp.trace)
+        self._said: set = set()
+
+    def _writer(self) -> Writer:
+        self.w.text_names.update(self.graph.text)
+        return self.w
+
+    def _say(self, names, fmt) -> str:
+        names = list(names)
+        return ", ".join(fmt(n) for n in names[:-1]) + (" and " if len(names) > 1 else "") + fmt(names[-1])
+
+    def _tex(self, name: str) -> str:
+        return f"${self.graph.tex.get(name, name)}$"
+
+    # -- forward ------------------------------------------------------------
+    def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list:
+        """Each quantity at each step (rule, numbers, value), then the unrolled values as a table."""
+        g = self.graph
+        eqs = [self._definition(w, node, tr) for node in g.nodes if not node.is_leaf and node.name != g.output
+               or node.name == g.output and not g.has_loss]
+        starts = [(g.at(n, 0), v) for n, v in g.initial]
+        start = ", ".join(f"{n} = {self._cell(w, tr.value(n)).text}" for n, _ in starts)
+        start_tex = ", ".join(f"${g.tex[n]} = {self._cell(w, tr.value(n)).math}$" for n, _ in starts)
+        lead = f"Unrolling the recurrence over t = 1, ..., {g.steps}" + (f", starting from {start}" if start else "")
+        lead_tex = (rf"Unrolling the recurrence over $t = 1, \ldots, {g.steps}$"
+                    + (f", starting from {start_tex}" if start else ""))
+        blocks: list = [Step(" ".join(n.name for n in g.nodes if not n.is_leaf), lead + ", each step feeds the next:",
+                             tuple(eqs), lead_tex + ", each step feeds the next:")]
+        blocks.append(self.unrolled_table(w, tr))
+        if g.has_loss and not self._asks_loss:
+            self.shown.add("loss")
+            blocks += self.loss(w, force=True)
+        return blocks
+
+    def unrolled_table(self, w: Writer, tr: Trace) -> Table:
+        g = self.graph
+        cols = [n for n, _ in g.inputs] + [rec.name for rec in g.recurrences]
+        header = (Cell("t", "t"),) + tuple(Cell(f"{n}[t]", g.tex[tsym(n, 0).name]) for n in cols)
+        rows = []
+        if g.initial:
+            first = dict(g.initial)
+            rows.append((Cell("0", "0"),) + tuple(self._cell(w, tr.value(g.at(n, 0))) if n in first else Cell("")
+                                                  for n in cols))
+        for t in range(1, g.steps + 1):
+            rows.append((Cell(str(t), str(t)),) + tuple(self._cell(w, tr.value(g.at(n, t))) for n in cols))
+        return Table(header, tuple(rows), "The unrolled values:", quantity="unrolled")
+
+    def _cell(self, w: Writer, v) -> Cell:
+        if v.free_symbols:
+            return Cell(w.text(v), w.tex(v))
+        exact = bool(v.is_Rational)  # a table of values reads as numbers: 0.4621, not tanh(0.5)
+        return Cell(w.number(v, "text", exact=exact), w.number(v, exact=exact))
+
+    def loss(self, w: Writer, force: bool = False) -> list:
+        if "loss" in self.shown and not force:
+            return []
+        self.shown.add("loss")
+        g = self.graph
+        node = g.node(g.output)
+        prose = "The loss sums the loss of each time step:"
+        return [Step(g.output, prose, (self._definition(w, node, self.trace),))]
+
+    # -- the hidden state -----------------------------------------------------
+    def hidden_state_steps(self, ask: Ask) -> list:
+        w = self._writer()
+        g = self.graph
+        blocks: list = []
+        for state in g.states:
+            rec = next(r for r in g.recurrences if r.name == state)
+            now, before = tsym(state, 0), tsym(state, 1)
+            readers = [r for r in g.recurrences if r.name != state and (state, 0) in r.reads]
+            a = "the" if len(g.states) == 1 else "a"
+            prose = (f"{state}[t] is {a} hidden state: a quantity the network carries from one step to the next "
+                     f"(its previous value {state}[t-1] is read on the right-hand side). It is defined by:")
+            prose_tex = (f"${g.tex[now.name]}$ is {a} hidden state: a quantity the network carries from one step "
+                         f"to the next (its previous value ${g.tex[before.name]}$ is read on the right-hand side). "
+                         "It is defined by:")
+            blocks.append(Step(f"{state}[t]", prose, (Equation(w.tex(now), w.text(now), (w.form(rec.display),)),),
+                               prose_tex))
+            for other in readers:
+                with sympy.evaluate(False):
+                    inlined = other.display.xreplace({now: rec.display})
+                lhs = tsym(other.name, 0)
+                lead = (f"Substituted into the equation of {other.name}[t], it is the inner part of the network's one "
+                        "equation:")
+                lead_tex = (f"Substituted into the equation of ${w.tex(lhs)}$, it is the inner part of the network's "
+                            "one equation:")
+                blocks.append(Step(f"{other.name}[t]", lead, (Equation(w.tex(lhs), w.text(lhs), (
+                    w.form(other.display), w.form(inlined))),), lead_tex))
+                blocks.append(Prose(f"So {w.text(rec.display)} is the current hidden state {state}[t].",
+                                    f"So ${w.tex(rec.display)}$ is the current hidden state ${w.tex(now)}$."))
+        return blocks
+
+    # -- backpropagation through time ------------------------------------------
+    def backward(self, w: Writer, targets) -> list:
+        """Adjoints from the last step back to the first, then the parameters, each with why it sums what it sums."""
+        g = self.graph
+        mine = [n for n in needed(g, targets) if n != g.output]  # last step first
+        order = [n for n in mine if not g.node(n).is_leaf] + [n.name for n in g.nodes if n.is_leaf and n.name in mine]
+        steps = []
+        for name in order:
+            key = f"adjoint:{name}"
+            if key in self.shown:
+                continue
+            self.shown.add(key)
+            prose, prose_tex = self._why(name)
+            steps.append(Step(f"d{g.output}/d{name}", prose, (self._adjoint_equation(w, name),), prose_tex))
+        return steps
+
+    def _why(self, name: str) -> tuple[str, str]:
+        """One line the first time a kind of sum appears: per-step loss, last state, two paths, shared weight."""
+        g, tr = self.graph, self.trace
+        kids = [t.child for t in tr.adjoints[name].terms]
+        loss, loss_tex = g.output, self._tex(g.output)
+        t = _step_of(name)
+        if kids == [loss]:
+            pattern = ("direct", _base(name))
+            likewise = " (and likewise at every step)" if g.steps > 1 else ""
+            text = (f"{loss} adds up one term per time step, so ∂{loss}/∂{name} comes from the term of step {t} "
+                    f"alone{likewise}:")
+            tex = (rf"{loss_tex} adds up one term per time step, so $\partial {g.tex[loss]}/\partial {g.tex[name]}$ "
+                   f"comes from the term of step ${t}$ alone{likewise}:")
+        elif t is not None and len(kids) == 1:
+            pattern = ("one", _base(name))
+            text = f"{name} is the last {_base(name)}: it reaches {loss} only through {kids[0]}:"
+            tex = (f"{self._tex(name)} is the last of its sequence: it reaches {loss_tex} only through "
+                   f"{self._tex(kids[0])}:")
+        elif t is not None:
+            pattern = ("many", _base(name), tuple(_base(k) for k in kids))
+            later = [k for k in kids if _step_of(k) != t]
+            same = [k for k in kids if _step_of(k) == t]
+            where = [(same, f"at step {t}", f"at step ${t}$"), (later, f"at step {t + 1}", f"at step ${t + 1}$")]
+            parts = [(self._say(ks, str) + f" {at}", self._say(ks, self._tex) + f" {at_tex}") for ks, at, at_tex
+                     in where if ks]
+            likewise = " (and likewise for every earlier step)" if t > 1 else ""
+            text = (f"{name} reaches {loss} through {' and through '.join(p for p, _ in parts)}, so by the chain rule "
+                    f"the contributions add up{likewise}:")
+            tex = (f"{self._tex(name)} reaches {loss_tex} through {' and through '.join(p for _, p in parts)}, so by "
+                   f"the chain rule the contributions add up{likewise}:")
+        elif len(kids) > 1:
+            pattern = ("shared",)
+            text = (f"Each parameter is shared by all {g.steps} time steps, so its gradient collects one term per step "
+                    f"it is used in, starting with {name}:")
+            tex = (f"Each parameter is shared by all ${g.steps}$ time steps, so its gradient collects one term per "
+                   f"step it is used in, starting with {self._tex(name)}:")
+        else:
+            return "", ""
+        if pattern in self._said:
+            return "", ""
+        self._said.add(pattern)
+        return text, tex
