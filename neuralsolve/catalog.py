@@ -2,7 +2,7 @@
 
 Adding an activation: add a line to ACTIVATIONS (forward rule in x, derivative
 rule in x, LaTeX of its name); if it needs a new SymPy function, define it in
-`functions.py` with its `fdiff`. tests/test_catalog.py checks every derivative
+`functions.py` with its `fdiff`. tests/test_compute_catalog.py checks every derivative
 rule against sympy.diff of the forward rule.
 """
 

@@ -75,7 +75,9 @@ def solve(files, variant):
     for i, w in enumerate(worked):
         if i:
             console.print()
-        console.print(render.terminal(w.solution), end="")
+        with console.capture() as captured:  # wrapped to the terminal; a vector's spaces were kept unbreakable
+            console.print(render.terminal(w.solution), end="")
+        click.echo(captured.get().replace("\u00a0", " "), nl=False)
 
 
 _SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json"}

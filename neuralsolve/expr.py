@@ -226,8 +226,9 @@ class _Builder:
             if isinstance(op, ast.Div):
                 if evaluate and right == 0:
                     self.fail(node, f"division by zero in {self.what} {self.original!r}")
-                if left.is_Number and right.is_Number:
-                    return left / right  # a written fraction such as 1/2 displays as one
+                if left.is_Number and right.is_Number and (evaluate or not (left.is_Integer and right.is_Integer)):
+                    return left / right
+                # a written fraction such as 1/2 stays the author's fraction on display (never 0.5)
                 return sympy.Mul(left, sympy.Pow(right, -1, evaluate=evaluate), evaluate=evaluate)
             if isinstance(op, ast.Pow):
                 exponent = self.build(node.right, True)

@@ -12,7 +12,18 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from . import functions as fn
-from .notation import name_tex
+from .notation import GREEK, name_tex
+
+
+_GREEK_TEXT = dict(zip(GREEK, "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ"))
+
+
+def name_text(name: str) -> str:
+    """A name for the terminal: Greek names as Greek letters (alpha -> α, sigma1 -> σ1, mu_2 -> μ_2)."""
+    head = name.rstrip("0123456789")
+    stem, sep, tail = head.partition("_")
+    letter = _GREEK_TEXT.get(stem)
+    return name if letter is None else letter + sep + tail + name[len(head):]
 
 
 class Value(sympy.Symbol):
@@ -383,7 +394,7 @@ class TextPrinter(_Layout, StrPrinter):
 
     def _print_Symbol(self, expr):
         names = self._settings["names"]
-        return names.get(expr.name, expr.name)
+        return names.get(expr.name) or name_text(expr.name)
 
     def _print_Integer(self, expr):
         return str(expr.p)

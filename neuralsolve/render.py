@@ -53,7 +53,17 @@ def _text_env() -> jinja2.Environment:
     env.filters["escape_rich_line"] = lambda s: to_terminal(s, line=True, math=text)
     env.filters["escape_md_line"] = lambda s: to_markdown(s, line=True, math=tex)
     env.filters["rich_table"] = _rich_table
+    env.filters["nowrap"] = _nowrap
     return env
+
+
+def _nowrap(s: str) -> str:
+    """Spaces inside brackets made unbreakable: the terminal wraps between vectors, never inside one."""
+    out, depth = [], 0
+    for ch in s:
+        depth += ch in "([" and 1 or (-1 if ch in ")]" and depth else 0)
+        out.append("\u00a0" if ch == " " and depth else ch)
+    return "".join(out)
 
 
 def _rich_table(table) -> str:

@@ -34,12 +34,22 @@ class Equation:
     forms: tuple[Form, ...]
 
     @property
+    def text_fits(self) -> bool:
+        """Whether the chain fits on one terminal line (else one form per line, aligned under the first =)."""
+        return len(self.lhs_text) + sum(len(f.text) + 3 for f in self.forms) <= TEXT_WIDTH
+
+    @property
+    def text_indent(self) -> str:
+        return " " * len(self.lhs_text)
+
+    @property
     def inline(self) -> bool:
         """Whether the chain fits on one printed line (else one form per line)."""
         return _width(self.lhs_tex) + sum(_width(f.tex) + 2 for f in self.forms) <= INLINE_WIDTH
 
 
 INLINE_WIDTH = 62  # rough characters of a printed line of display math
+TEXT_WIDTH = 76  # characters of a terminal line (80 columns, less the indent)
 
 
 def _width(tex: str) -> int:

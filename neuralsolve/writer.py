@@ -119,10 +119,13 @@ class Writer:
         def num(e):
             if isinstance(e, Value):
                 return values[e]
+            if e.is_Mul and len(e.args) == 2 and e.args[0].is_Integer and e.args[1].is_Pow \
+                    and e.args[1].base.is_Integer and e.args[1].exp == -1:
+                return e.args[0] / e.args[1].base  # a fraction as the author wrote it (1/2)
             return e if e.is_Number else None
 
         def leaves(e):
-            if isinstance(e, Value) or e.is_Number or not e.args:
+            if isinstance(e, Value) or num(e) is not None or not e.args:
                 return e
             args = [leaves(a) for a in e.args]
             if (e.is_Pow or isinstance(e, sympy.Function)) and all(num(a) is not None for a in args):
@@ -136,6 +139,8 @@ class Writer:
         def step(e):
             if num(e) is not None or not e.args:
                 return e
+            if e.is_Mul and num(e) is None and all(num(a) is not None for a in e.args):
+                return self.value(sympy.Mul(*[num(a) for a in e.args]), exact=True)
             args = [step(a) for a in e.args]
             done = all(num(a) is not None for a in args)
             if e.is_Mul and done and all(num(a) is not None or a.is_Mul for a in e.args):

@@ -434,7 +434,11 @@ def text(e: E) -> str:
     """Plain text, for the terminal and for messages."""
     op = e.op
     if op == "var":
-        return "∂" + e.name[1:].replace("/d", "/∂", 1) if "/" in e.name else e.name
+        if "/" in e.name:
+            return "∂" + e.name[1:].replace("/d", "/∂", 1)
+        from ...latex import name_text
+
+        return name_text(e.name)
     if op == "num":
         return sympy.sstr(e.num) if e.shape == ONE else "0"
     if op == "I":
@@ -462,7 +466,9 @@ def text(e: E) -> str:
         head = "" if k == 1 else ("-" if k == -1 else sympy.sstr(k) + "·")
         return head + "".join(text(s) + "·" for s in scalars) + wrap(core)
     if op == "T":
-        return wrap(e.args[0]) + "ᵀ"
+        inner = e.args[0]
+        adjoint = inner.op == "var" and "/" in inner.name  # (∂L/∂K)ᵀ, not ∂L/∂Kᵀ
+        return (f"({text(inner)})" if adjoint else wrap(inner)) + "ᵀ"
     if op == "inv":
         inner = e.args[0]
         return (wrap(inner.args[0]) + "⁻ᵀ") if inner.op == "T" else wrap(inner) + "⁻¹"

@@ -90,7 +90,7 @@ def test_autoencoder_matches_homework_3_q1():
 
 def test_gplvm_matches_homework_3_q2():
     g, closed = _closed(ROOT / "problems" / "matrix-gplvm.yaml", "X")
-    assert ir.text(closed) == "alpha·K⁻¹ Y Yᵀ K⁻¹ X - alpha·D·K⁻¹ X"
+    assert ir.text(closed) == "α·K⁻¹ Y Yᵀ K⁻¹ X - α·D·K⁻¹ X"
     md = neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").markdown()
     assert r"\alpha \mathbf{K}^{-1} \mathbf{Y} \mathbf{Y}^{\top} \mathbf{K}^{-1} \mathbf{X} - \alpha D \mathbf{K}^{-1} " \
            r"\mathbf{X}" in md
@@ -221,7 +221,7 @@ def test_render_verify_catches_a_wrong_gradient(monkeypatch):
 def test_gplvm_steps_show_the_transposes_before_symmetry_is_used():
     text = render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution)
     assert "∂L/∂K = 1/2·K⁻ᵀ Y Yᵀ K⁻ᵀ - 1/2·D·K⁻ᵀ = [bold]1/2·K⁻¹ Y Yᵀ K⁻¹ - 1/2·D·K⁻¹" in text
-    assert "∂L/∂X = alpha·∂L/∂Kᵀ X + alpha·∂L/∂K X = 2·alpha·∂L/∂K X = " in text
+    assert "∂L/∂X = α·(∂L/∂K)ᵀ X + α·∂L/∂K X = 2·α·∂L/∂K X = " in text
 
 
 def test_a_singular_matrix_in_the_values_names_the_equation(write):

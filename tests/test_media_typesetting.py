@@ -76,6 +76,14 @@ def test_transcendental_json_answers_are_30_digit_decimals(write):
     assert len(answers["l"].replace("0.", "").replace(".", "")) >= 29
 
 
+def test_the_authors_fraction_stays_a_fraction():
+    """An author's 1/2 is shown as 1/2 even in a problem written in decimals (never 0.5)."""
+    from .conftest import ROOT
+
+    md = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").markdown()
+    assert r"\mathcal{L}_{\mathrm{reg}} &= \frac{1}{2} \left(\mu_{1}^{2}" in md and "0.5 \\left(" not in md
+
+
 def test_long_arithmetic_goes_in_the_seeds_steps():
     """Exam 2022 Q3(a)(ii): powers and the given logarithms, then sums in adjacent pairs, then the factor."""
     from .conftest import ROOT
@@ -83,9 +91,38 @@ def test_long_arithmetic_goes_in_the_seeds_steps():
     md = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").markdown()
     lines = [li.strip() for li in md.splitlines() if li.strip().startswith("&=")]
     assert lines[1:] == [
-        r"&= 0.5 \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot \left(-1.2\right) - 1\right) \\",
-        r"&= 0.5 \left(0.26 + 3.6 + 0.1 + 1.4\right) \\",
-        r"&= 0.5 \left(3.86 + 1.5\right) \\",
-        r"&= 0.5 \cdot 5.36 \\",
+        r"&= \frac{1}{2} \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot \left(-1.2\right) - 1\right) \\",
+        r"&= \frac{1}{2} \left(0.26 + 3.6 + 0.1 + 1.4\right) \\",
+        r"&= \frac{1}{2} \left(3.86 + 1.5\right) \\",
+        r"&= \frac{1}{2} \cdot 5.36 \\",
         r"&= 2.68",
     ]
+
+
+def test_the_terminal_aligns_a_long_chain_and_never_breaks_inside_a_vector():
+    from rich.console import Console
+
+    from neuralsolve import render
+
+    from .conftest import ROOT
+
+    w = neuralsolve.solve(ROOT / "problems" / "square-network.yaml")
+    console = Console(width=80, record=True, file=open("/dev/null", "w"), color_system=None)
+    console.print(render.terminal(w.solution))
+    lines = console.export_text().splitlines()
+    i = next(k for k, li in enumerate(lines) if li.startswith("  δ2 = ∂C/∂z2"))
+    assert lines[i + 1].replace("\u00a0", " ") == "     = σ'(z2) ⊙ (W3ᵀ·δ3)"  # one form a line, under the first =
+    for li in lines:  # a vector or matrix is never split over two lines
+        assert li.count("(") == li.count(")") and li.count("[") == li.count("]"), li
+        assert len(li) <= 80
+
+
+def test_the_terminal_writes_greek_names_as_letters_and_brackets_a_transposed_adjoint():
+    from neuralsolve import render
+
+    from .conftest import ROOT
+
+    vae = render.terminal(neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").solution).replace("\u00a0", " ")
+    assert "μ1^2 + σ1^2 - 2·log(σ1)" in vae
+    gplvm = render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution).replace("\u00a0", " ")
+    assert "(∂L/∂K)ᵀ X" in gplvm and "α" in gplvm

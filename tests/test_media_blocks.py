@@ -9,7 +9,7 @@ import pytest
 from neuralsolve import render
 from neuralsolve.solution import Cell, Equation, Figure, Form, PartView, Prose, Solution, Step, Table
 
-from .test_render import compile_tex
+from .test_media_render import compile_tex
 
 TABLE = Table(
     header=(Cell("layer"), Cell("output volume"), Cell("parameters")),

@@ -19,7 +19,7 @@ from neuralsolve.errors import ProblemError
 from neuralsolve.latex import tex, text
 
 from .conftest import PROBLEMS
-from .test_render import compile_tex, pdflatex
+from .test_media_render import compile_tex, pdflatex
 
 UNICODE = "σ — é Ω 日 😀 and a tab\there"
 
@@ -282,7 +282,7 @@ def test_every_json_answer_reads_back_with_the_symbols_list(path):
     values = answers_stage.compute(w.problem)[1].values
     assert set(doc["answers"]) == set(values)
     for name, s in doc["answers"].items():
-        if isinstance(values[name], ir.E):  # matrix algebra (Transpose, Inverse): tests/test_matrix.py reads those
+        if isinstance(values[name], ir.E):  # matrix algebra (Transpose, Inverse): tests/test_kind_matrix.py reads those
             continue
         assert _same(_read(doc, s), values[name]), (name, s)
 

@@ -15,7 +15,7 @@ from neuralsolve.errors import ProblemError
 from neuralsolve.draws import code_of, seed_of, variant_seed
 
 from .conftest import ROOT
-from .test_render import compile_tex, pdflatex
+from .test_media_render import compile_tex, pdflatex
 
 RANDOM = ROOT / "problems" / "square-network-random.yaml"
 EXAM = ROOT / "problems" / "exams" / "neural-computation.yaml"
