@@ -142,7 +142,10 @@ def render(files, fmt, fragment, output, verify, variant):
     if len(files) == 1 and (not output or not Path(output).is_dir()):
         text = text_of(worked[0][1])
         if output:
-            write_atomic(Path(output), text)
+            try:
+                write_atomic(Path(output), text)
+            except ProblemError as err:
+                _fail(err)
         else:
             click.echo(text, nl=False)
         _report_checks(failed_checks)
@@ -151,7 +154,10 @@ def render(files, fmt, fragment, output, verify, variant):
     if folder.exists() and not folder.is_dir():
         raise click.UsageError(f"{output} is a file; several problems need a folder")
     for f, w in worked:
-        write_atomic(folder / (Path(f).stem + _SUFFIX[fmt]), text_of(w))
+        try:
+            write_atomic(folder / (Path(f).stem + _SUFFIX[fmt]), text_of(w))
+        except ProblemError as err:
+            _fail(err)
     _report_checks(failed_checks)
 
 

@@ -17,6 +17,7 @@ import sympy
 
 from . import functions as fn
 from .errors import ProblemError
+from .yamlio import MAX_DIGITS, MAX_EXPONENT_10, OutOfRange, exact
 from .notation import ascii_name
 
 MAX_LENGTH = 2_000
@@ -189,7 +190,10 @@ class _Builder:
             src = ast.get_source_segment(self.text, node) or repr(node.value)
             src = src.replace("_", "")
             try:
-                return sympy.Integer(int(src, 0)) if src.lower().startswith("0") and src[1:2].isalpha() else sympy.Rational(src)
+                return exact(src)
+            except OutOfRange:
+                self.fail(node, f"the number {src!r} is out of range: at most {MAX_DIGITS} digits and exponents "
+                                f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}")
             except (ValueError, TypeError, SyntaxError):
                 self.fail(node, f"{src!r} is not a finite number")
         if isinstance(node, ast.Name):

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ProblemError
+from .files import write_atomic
 
 INSTALL_HINT = ("install TeX Live (on Debian or Ubuntu: apt-get install texlive-latex-base "
                 "texlive-latex-recommended), or pass --no-pdf")
@@ -41,12 +42,4 @@ def compile_pdf(tex: str, target: Path) -> None:
             log = (Path(d) / "doc.log").read_text(errors="replace") if (Path(d) / "doc.log").exists() else r.stdout
             first = next((ln for ln in log.splitlines() if ln.startswith("!")), "see the log")
             raise ToolError(f"pdflatex failed on {target.name}: {first.lstrip('! ')}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
-            shutil.copyfile(pdf, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, pdf.read_bytes())

@@ -40,6 +40,9 @@ def loads(text: str, file: str = "<input>", draws: dict | None = None) -> Proble
     if len(docs) > 1:
         r.fail(docs[1], "one problem per file: remove the second YAML document ('---')")
     top = docs[0]
+    if isinstance(top.value, dict) and "exam" in top.value:
+        r.fail(top, "this is an exam file, not a problem: build its sheets and keys with "
+                    "neuralsolve exam FILE -o OUT/ (--variant CODE for one variant)", "exam")
     allowed = ("title", "notation", "parts", "precision", "approximations", "random") + tuple(KINDS)
     body = r.mapping(top, "the problem", allowed)
     kinds = [k for k in body if k in KINDS]

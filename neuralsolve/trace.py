@@ -106,8 +106,41 @@ class Evaluator:
                 raise UndefinedStep(f"log of the negative number {args[0]}")
             if type(expr).__name__ in ("relu", "relu_prime", "step") and args[0] == 0:
                 self.kinks.append(type(expr).__name__)
+            _check_range(expr, args)
             out = expr.func(*args)
         return settle(out)
+
+
+_GROWS = ("exp", "cosh", "sinh")  # overflow beyond any meaning for large arguments
+_PERIODIC = ("sin", "cos")  # need the argument to full precision: a huge one cannot be reduced in time
+MAX_ARGUMENT = 10**6
+
+
+def _magnitude(a):
+    """|a| to a few digits (fast even for exp(10^6)); None when a is not a real number."""
+    if not a.is_number:
+        return None
+    try:
+        m = sympy.N(a, 5)
+    except (TypeError, ValueError):  # pragma: no cover
+        return None
+    return abs(m) if m.is_real else None
+
+
+def _check_range(expr, args) -> None:
+    """Refuse, naming the function, an argument too large to compute with at working precision."""
+    name = type(expr).__name__
+    if name not in _GROWS + _PERIODIC + ("tanh", "sigmoid", "swish", "softplus"):
+        return
+    m = _magnitude(args[0]) if args else None
+    if m is None or m <= MAX_ARGUMENT:
+        return
+    if name in _GROWS or name in ("swish", "softplus"):
+        raise UndefinedStep(f"{name} of a number larger than 10^6 overflows (its value has more than 400,000 digits)")
+    if name in _PERIODIC:
+        raise UndefinedStep(f"{name} of a number larger than 10^6 cannot be computed to {DIGITS} digits")
+    raise UndefinedStep(f"{name} of a number larger than 10^6 is 1 or 0 to far more digits than are carried; "
+                        "use smaller numbers")
 
 
 def _transcendental(a) -> bool:
@@ -134,6 +167,9 @@ def settle(v):
         raise UndefinedStep("division by zero" if v.has(sympy.zoo) else "the value is undefined")
     if v.free_symbols:
         return v
+    if v.is_real is False or v.has(sympy.I):
+        raise UndefinedStep(f"the value {sympy.sstr(v)} is not a real number (a square root or logarithm of a "
+                            "negative number?)")
     if _size(v) <= _EXACT_NODES and not v.has(sympy.Float):
         return v
     f = v.evalf(DIGITS)

@@ -58,15 +58,33 @@ class _Budget:
         self.nodes = 0
 
 
-def _exact(text: str) -> sympy.Rational:
-    """A YAML number as the decimal it spells."""
+MAX_EXPONENT_10 = 1_000  # 1e1000 is far beyond any exam number; 1e99999999999 would take forever to build
+MAX_DIGITS = 4_000  # digits of a number literal (Python prints integers of up to 4,300 digits)
+
+
+class OutOfRange(ValueError):
+    """A number literal too large (or too fine) to be a number an exam uses."""
+
+
+def exact(text: str) -> sympy.Rational:
+    """A number literal as the decimal it spells (1e-3 is 1/1000), refusing runaway sizes at once."""
     t = text.replace("_", "").strip()
     low = t.lower()
     if low in (".inf", "+.inf", "-.inf", ".nan"):
         raise ValueError("infinite or NaN")
     if low.startswith(("0x", "-0x", "+0x", "0o", "-0o", "+0o", "0b")):
+        if len(t) > MAX_DIGITS:
+            raise OutOfRange(f"{len(t)} digits")
         return sympy.Integer(int(t, 0))
+    mantissa, _, exponent = low.partition("e")
+    if len(mantissa) > MAX_DIGITS:
+        raise OutOfRange(f"{len(mantissa)} digits")
+    if exponent and (len(exponent.lstrip("+-")) > 6 or abs(int(exponent)) > MAX_EXPONENT_10):
+        raise OutOfRange(f"exponent {exponent}")
     return sympy.Rational(t)
+
+
+_exact = exact
 
 
 def load_yaml(text: str, file: str) -> list[Y]:
@@ -85,12 +103,22 @@ def _load_yaml(text: str, file: str) -> tuple[Y, ...]:
         what = (exc.problem or exc.context or "invalid YAML").strip()
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise ProblemError(f"invalid YAML: {what}", file, line, col) from None
+    except yaml.reader.ReaderError as exc:  # a control character: say where, on one line
+        line, col = _position(text, exc.position)
+        raise ProblemError(f"invalid YAML: the control character {exc.character:#06x} is not allowed in a "
+                           "YAML file; remove it", file, line, col) from None
     except yaml.YAMLError as exc:
-        raise ProblemError(f"invalid YAML: {exc}", file) from None
+        raise ProblemError(f"invalid YAML: {' '.join(str(exc).split())}", file) from None
     except RecursionError:
         raise ProblemError(f"YAML nested too deeply (more than {MAX_DEPTH} levels)", file) from None
     budget = _Budget()
     return tuple(_convert(n, file, budget, 0) for n in nodes if n is not None)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """Line and column (from 1) of a character position in the text."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
 def _convert(node: yaml.Node, file: str, budget: _Budget, depth: int) -> Y:
@@ -142,6 +170,9 @@ def _scalar(node: yaml.ScalarNode, file: str, line: int, col: int) -> Y:
     if tag == _STD + "int" or tag == _STD + "float":
         try:
             return Y(_exact(text), line, col, quoted, text)
+        except OutOfRange:
+            raise ProblemError(f"the number {text!r} is out of range: at most {MAX_DIGITS} digits and exponents "
+                               f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}", file, line, col) from None
         except (ValueError, TypeError, SyntaxError):
             raise ProblemError(f"{text!r} is not a finite number", file, line, col) from None
     if tag == _STD + "bool":

@@ -1,0 +1,107 @@
+"""load and compute: runaway inputs and unwritable outputs answer within a second, as one located line."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from neuralsolve.cli import cli
+
+from .conftest import ROOT
+
+RUNAWAY = {
+    "huge exponent in an expression": ("title: t\ngraph:\n  equations:\n    y: 1e99999999999*x\n",
+                                       "4:8: the number '1e99999999999' is out of range: at most 4000 digits and "
+                                       "exponents from -1000 to 1000"),
+    "huge exponent as a YAML number": ("title: t\ngraph:\n  equations:\n    y: x*2\n  values: {x: 1e-99999999999}\n",
+                                       "5:15: the number '1e-99999999999' is out of range: at most 4000 digits and "
+                                       "exponents from -1000 to 1000"),
+    "square root of a negative number": ("title: t\ngraph:\n  equations:\n    y: sqrt(x)\n  values: {x: -4}\n",
+                                         "4:8: computing y: the value 2*I is not a real number (a square root or "
+                                         "logarithm of a negative number?)"),
+    "a tower of exponentials": ("title: t\ngraph:\n  equations:\n    y: exp(exp(exp(x)))\n  values: {x: 100}\n",
+                                "4:8: computing y: exp of a number larger than 10^6 overflows (its value has more "
+                                "than 400,000 digits)"),
+    "cosine of a huge number": ("title: t\ngraph:\n  equations:\n    y: cos(exp(x))\n  values: {x: 1000000}\n",
+                                "4:8: computing y: cos of a number larger than 10^6 cannot be computed to 50 digits"),
+    "sigmoid of 1e4000": ("title: t\ngraph:\n  equations:\n    y: sigmoid(x)\n  values: {x: 1e400}\n",
+                          "4:8: computing y: sigmoid of a number larger than 10^6 is 1 or 0 to far more digits "
+                          "than are carried; use smaller numbers"),
+    "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
+                            "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
+                            "remove it"),
+}
+
+
+@pytest.mark.parametrize("case", list(RUNAWAY))
+def test_runaway_inputs_are_one_located_line_within_a_second(case, write):
+    text, message = RUNAWAY[case]
+    path = write(text)
+    start = time.perf_counter()
+    r = CliRunner().invoke(cli, ["render", str(path), "--json"])
+    assert time.perf_counter() - start < 5  # generous on a loaded machine; today's code hangs or crashes
+    assert r.exit_code == 2 and r.exception is None or isinstance(r.exception, SystemExit)
+    err = r.stderr.strip()
+    assert "\n" not in err and err == f"{path}:{message}", err
+
+
+def test_a_file_is_refused_by_its_size_before_it_is_read():
+    start = time.perf_counter()
+    r = CliRunner().invoke(cli, ["render", "/dev/zero", "--json"])
+    assert time.perf_counter() - start < 5
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "/dev/zero:1:1: the file is larger than 1,000,000 bytes; a problem file is a few kilobytes"
+
+
+def test_an_exam_file_given_to_render_says_to_use_exam():
+    path = ROOT / "problems" / "exams" / "neural-computation.yaml"
+    r = CliRunner().invoke(cli, ["render", str(path), "--latex"])
+    assert r.exit_code == 2
+    assert r.stderr.strip().endswith("1:1: this is an exam file, not a problem: build its sheets and keys with "
+                                     "neuralsolve exam FILE -o OUT/ (--variant CODE for one variant)")
+
+
+def test_outputs_have_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "key.tex"
+        r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "square-network.yaml"), "--latex", "-o", str(out)])
+        assert r.exit_code == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    finally:
+        os.umask(old)
+
+
+def test_a_full_disk_is_one_located_line_and_the_old_file_is_kept(tmp_path, monkeypatch):
+    import errno
+
+    import neuralsolve.files as files
+
+    out = tmp_path / "key.tex"
+    out.write_text("the old key", encoding="utf-8")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", full)
+    r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "square-network.yaml"), "--latex", "-o", str(out)])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == f"{out}:1:1: cannot write the file: No space left on device"
+    assert out.read_text(encoding="utf-8") == "the old key"
+    assert [p.name for p in tmp_path.iterdir()] == ["key.tex"]
+
+
+def test_an_output_under_a_regular_file_is_one_located_line_and_nothing_is_damaged(tmp_path):
+    blocker = tmp_path / "notafolder"
+    blocker.write_text("keep me", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["render", str(ROOT / "problems" / "square-network.yaml"), "--latex",
+                                 "-o", str(blocker / "key.tex")])
+    assert r.exit_code == 2
+    err = r.stderr.strip()
+    assert "\n" not in err and err.startswith(f"{blocker / 'key.tex'}:1:1: cannot write the file: ")
+    assert blocker.read_text(encoding="utf-8") == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notafolder"]  # no temporary file left behind
