@@ -5,7 +5,9 @@
 1. per problem in problems/: load + trace + view + render (LaTeX), in-process;
 2. whole-process `neuralsolve render --latex` against `python -c "import sympy"`;
 3. the tracer against naive whole-expression sympy.diff on growing random networks;
-4. all gradients of a 4-layer width-16 tanh network (about 1,000 parameters) at 30+ digits.
+4. all gradients of a 4-layer width-16 tanh network (about 1,000 parameters) at 30+ digits;
+5. a chain of N equations with every gradient asked, worked and rendered: the cost per equation should
+   stay flat as N grows (linear in the graph's size).
 """
 
 from __future__ import annotations
@@ -107,5 +109,26 @@ def main():
     print(f"  {len(g.parameters)} parameters: {t:.3f} s (target < 1 s)")
 
 
+def chain_yaml(n: int) -> str:
+    """x_i = w_(i-1) x_(i-1) + 1 for i = 1..n, every weight 1 except w0 = 1/2: one long path to the output."""
+    lines = ["title: chain", "graph:", "  equations:", "    x1: w0*x0"]
+    lines += [f"    x{i}: w{i - 1}*x{i - 1} + 1" for i in range(2, n + 1)]
+    lines.append("  values: {x0: 1, w0: 1/2, " + ", ".join(f"w{i}: 1" for i in range(1, n)) + "}")
+    lines.append("parts:\n  - ask: {gradients: all}")
+    return "\n".join(lines) + "\n"
+
+
+def chains():
+    print("== 5. a chain of N equations, gradients: all, solve + LaTeX (in-process, best of 2)")
+    for n in (100, 200, 400, 800):
+        text = chain_yaml(n)
+        t = best(lambda: neuralsolve.solve_text(text, "chain.yaml").latex(), repeat=2)
+        print(f"  N = {n:4d}   {t:6.2f} s   {1000 * t / n:5.2f} ms per equation")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["chains"]:  # python benchmarks/run.py chains: section 5 alone
+        chains()
+    else:
+        main()
+        chains()

@@ -27,6 +27,8 @@ class Writer:
             self.text_names[key] = f"∂{loss}/∂{n.name}"
         self._values: dict[Value, sympy.Expr] = {}
         self._exact: set[Value] = set()
+        self._tex: TexPrinter | None = None
+        self._text: TextPrinter | None = None
 
     def adjoint(self, name: str) -> sympy.Symbol:
         return sympy.Symbol(f"d{self.graph.output}/d{name}")
@@ -46,12 +48,16 @@ class Writer:
         return ph
 
     def tex(self, e) -> str:
-        return TexPrinter({"names": self.names, "values": self._values, "precision": self.precision,
-                           "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
+        if self._tex is None:  # one printer per writer: its settings hold the (growing) name and value tables
+            self._tex = TexPrinter({"names": self.names, "values": self._values, "precision": self.precision,
+                                    "decimals": self.problem.decimals, "exact": self._exact})
+        return self._tex.doprint(e)
 
     def text(self, e) -> str:
-        return TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
-                            "decimals": self.problem.decimals, "exact": self._exact}).doprint(e)
+        if self._text is None:
+            self._text = TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
+                                      "decimals": self.problem.decimals, "exact": self._exact})
+        return self._text.doprint(e)
 
     def number(self, v, media="tex", exact: bool = True) -> str:
         """A number as shown: exact where short (1/8, log(2)), else rounded."""
@@ -91,8 +97,7 @@ class Writer:
             if v is not s and not v.free_symbols:
                 given = self.graph.has(s.name) and self.graph.node(s.name).is_leaf
                 mapping[s] = self.value(v, exact=given)
-        with sympy.evaluate(False):
-            out = display.xreplace(mapping)
+        out = replaced(display, mapping)
         if collapse and mapping:
             out = self._collapse(out, display, env)
         return out
@@ -185,8 +190,7 @@ class Writer:
                     calls[orig] = self.value(ev(orig))
         if not calls:
             return out
-        with sympy.evaluate(False):
-            return self.substitute(display.xreplace(calls), env)
+        return self.substitute(replaced(display, calls), env)
 
     def chain(self, lhs, rule, substituted, value, lhs_text=None, extra=None) -> Equation:
         """lhs = rule = substituted (= extra) = value, dropping forms that repeat the one before."""
@@ -207,6 +211,25 @@ class Writer:
         lt = self.tex(lhs) if not isinstance(lhs, str) else lhs
         tt = self.text(lhs) if not isinstance(lhs, str) else (lhs_text or lhs)
         return Equation(lt, tt, tuple(forms))
+
+
+def replaced(e, mapping: dict):
+    """e with sub-expressions replaced, rebuilt unevaluated (the author's form kept).
+
+    Like xreplace under sympy.evaluate(False), but without that context manager, which clears
+    SymPy's whole cache each time it is entered and left (a long graph spent most of its time there).
+    """
+    if e in mapping:
+        return mapping[e]
+    if not e.args:
+        return e
+    args = [replaced(a, mapping) for a in e.args]
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    if e.is_Add or e.is_Mul or e.is_Pow or isinstance(e, sympy.Function):
+        return e.func(*args, evaluate=False)
+    with sympy.evaluate(False):  # anything else (rare): the general way
+        return e.func(*args)
 
 
 def _one_call_of_numbers(e) -> bool:

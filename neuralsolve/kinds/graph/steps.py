@@ -245,10 +245,9 @@ class GraphView:
         adj = tr.adjoints[name]
         direct = len(adj.terms) == 1 and adj.terms[0].child == g.output
 
-        def total(factors):
-            with sympy.evaluate(False):
-                terms = [f[0] if f[1] == 1 else (f[1] if f[0] == 1 else sympy.Mul(*f)) for f in factors]
-                return sympy.Add(*terms) if len(terms) > 1 else terms[0]
+        def total(factors):  # built unevaluated by hand: sympy.evaluate(False) clears SymPy's whole cache
+            terms = [f[0] if f[1] == 1 else (f[1] if f[0] == 1 else sympy.Mul(*f, evaluate=False)) for f in factors]
+            return sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
         def known(child):
             av = tr.adjoints[child].value
