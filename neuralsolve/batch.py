@@ -21,6 +21,7 @@ class Outcome:
     seed: int
     files: tuple[str, ...]
     error: str = ""
+    rejected: int = 0  # draws rejected while building it (conditions that failed, steps undefined)
 
 
 def write_variant(exam_path: str, seed: int, out: str, pdf: bool) -> Outcome:
@@ -47,7 +48,7 @@ def write_variant(exam_path: str, seed: int, out: str, pdf: bool) -> Outcome:
             written.append(f"{code}/{name}.md")
         write_atomic(folder / "answers.json", answers_json(variant))
         written.append(f"{code}/answers.json")
-        return Outcome(code, seed, tuple(written))
+        return Outcome(code, seed, tuple(written), rejected=sum(q.rejected for q in variant.questions))
     except ProblemError as exc:
         return Outcome(code, seed, (), str(exc))
 

@@ -243,8 +243,10 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     failed = [o for o in outcomes if o.error]
     for o in failed:
         click.echo(f"variant {o.code}: {o.error}", err=True)
+    rejected = sum(o.rejected for o in outcomes)
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} variant{'s' if len(outcomes) != 1 else ''} "
-               f"written to {output}")
+               f"written to {output}" + (f" ({rejected} draw{'s' if rejected != 1 else ''} rejected by the "
+                                         "where: conditions)" if rejected else ""))
     if failed:
         sys.exit(1)
 

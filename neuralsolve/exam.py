@@ -19,6 +19,7 @@ carries it as a whole).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from .solution import Solution, marks_text
 from .spec import loads, random_spec
 from .yamlio import load_yaml
 from .statement import Statement, statement
-from .variants import solve_variant
+from .variants import solve_variant_counted
 from .view import solution_of
 
 
@@ -68,6 +69,8 @@ class ExamQuestion:
     marks: str | None
     source: str
     draws: dict
+    code: str | None = None  # a randomized question's own code: solve FILE --variant CODE rebuilds it
+    rejected: int = 0  # draws rejected before this one (a where: condition failed, or a step was undefined)
 
 
 @dataclass(frozen=True)
@@ -128,26 +131,43 @@ def _scaled(problem: Problem, total) -> Problem:
     return dataclasses.replace(problem, parts=parts)
 
 
+def question_seed(seed: int, number: int) -> int:
+    """The seed of question `number` in the exam variant `seed`; its code rebuilds it with solve --variant."""
+    digest = hashlib.sha256(f"neuralsolve:question:{seed}:{number}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") >> 2
+
+
+_FIXED: dict = {}  # (file, text, marks) -> a fixed question, built once per process whatever the variant
+
+
 def build_variant(exam: Exam, seed: int) -> ExamVariant:
-    """Every question of the variant with this seed (randomized questions drawn from it)."""
+    """Every question of the variant with this seed (randomized questions drawn from their own seeds)."""
     questions = []
     for i, ref in enumerate(exam.questions, start=1):
-        text = ref.file.read_text(encoding="utf-8")
         file = str(ref.file)
+        text = read_text(ref.file)
         if random_spec(text, file) is not None:
-            problem, comp, answers = solve_variant(text, file, seed, index=i)
-        else:
+            qseed = question_seed(seed, i)
+            problem, comp, answers, rejected = solve_variant_counted(text, file, qseed)
+            questions.append(_question(i, file, text, ref, problem, comp, answers, code_of(qseed), rejected))
+            continue
+        key = (file, text, ref.marks)
+        if key not in _FIXED:
             problem = loads(text, file)
             comp, answers = compute(problem)
-        problem = _scaled(problem, ref.marks)
-        solution = solution_of(problem, comp, answers)
-        st = statement(problem)
-        marks = [p.marks for p in problem.parts if p.marks is not None]
-        total = sum(marks) if marks else ref.marks
-        questions.append(ExamQuestion(i, file, st, solution, marks_text(total) if total is not None else None,
-                                      text, dict(problem.draws)))
+            _FIXED[key] = _question(i, file, text, ref, problem, comp, answers, None, 0)
+        questions.append(dataclasses.replace(_FIXED[key], number=i))
     marks = [sympy.Rational(q.marks) for q in questions if q.marks is not None]
     return ExamVariant(exam, code_of(seed), seed, tuple(questions), marks_text(sum(marks)) if marks else None)
+
+
+def _question(number, file, text, ref, problem, comp, answers, code, rejected) -> ExamQuestion:
+    problem = _scaled(problem, ref.marks)
+    solution = solution_of(problem, comp, answers)
+    marks = [p.marks for p in problem.parts if p.marks is not None]
+    total = sum(marks) if marks else ref.marks
+    return ExamQuestion(number, file, statement(problem, answers), solution,
+                        marks_text(total) if total is not None else None, text, dict(problem.draws), code, rejected)
 
 
 def answers_document(v: ExamVariant) -> dict:
@@ -159,6 +179,8 @@ def answers_document(v: ExamVariant) -> dict:
     for q in v.questions:
         doc = answers_data(q.solution)
         doc.update({"number": q.number, "file": q.file, "marks": q.marks, "source": q.source})
+        if q.code:
+            doc["code"] = q.code
         if q.draws:
             doc["draws"] = draws_text(q.draws)
         questions.append(doc)

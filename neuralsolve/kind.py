@@ -122,6 +122,22 @@ class Kind:
         """The problem's data as the question sheet states it."""
         raise NotImplementedError
 
+    def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
+        """Conventions a student needs to answer (stated on the question sheet): relu'(0), step(0), layout."""
+        return ()
+
+    def degenerate(self, problem: Problem, answers) -> str | None:
+        """Why a drawn variant is not worth asking (`where: [nondegenerate]`), or None.
+
+        The default: an asked gradient that is zero (a zero number, matrix or list) makes it degenerate.
+        """
+        for names in answers.asked:
+            for name in names:
+                v = answers.values.get(name)
+                if name.startswith("d") and "/d" in name and _is_zero(v):
+                    return f"{name} is 0"
+        return None
+
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         """Check the answers independently of the working: (all agree, a note saying how)."""
         return True, "Nothing to verify: this kind computes no gradients."
@@ -144,3 +160,12 @@ class Answers:
     asked: tuple[tuple[str, ...], ...] = ()  # one tuple per part
     extra: dict = field(default_factory=dict)
 
+
+
+def _is_zero(v) -> bool:
+    """A zero number, or a matrix or list of zeros."""
+    if isinstance(v, (list, tuple)):
+        return all(_is_zero(x) for x in v)
+    if hasattr(v, "is_zero_matrix"):
+        return bool(v.is_zero_matrix)
+    return getattr(v, "is_zero", False) is True

@@ -189,8 +189,10 @@ class _Layout:
     def _print_Add(self, expr, order=None):
         terms = [flip_odd(t) or t for t in expr.args]
         vals = self.values
-        substituted = any(isinstance(a, Value) for t in terms for a in sympy.preorder_traversal(t))
-        if not substituted and (is_negative(terms[0], vals) or terms[0].could_extract_minus_sign()):
+        # a negative first term moves behind a positive one (SymPy's -1 + h reads h - 1), unless it is a number
+        # the author put there: a substituted value (-4 + 2 stays as written)
+        authors = any(isinstance(a, Value) for a in sympy.preorder_traversal(terms[0]))
+        if not authors and (is_negative(terms[0], vals) or terms[0].could_extract_minus_sign()):
             for i, t in enumerate(terms):
                 if not (is_negative(t, vals) or t.could_extract_minus_sign()):
                     terms.insert(0, terms.pop(i))

@@ -41,9 +41,13 @@ class Condition:
     keys: dict[str, str]  # placeholder identifier -> answer name (dC/dw3_1_1, w3_1_1')
     where: Where
 
+    builtin: str = ""  # a named condition such as nondegenerate (judged by the kind), instead of a formula
+
     @property
     def names(self) -> tuple[str, ...]:
         """The answer names the condition reads."""
+        if self.builtin:
+            return ()
         called = {id(n.func) for n in ast.walk(self.tree) if isinstance(n, ast.Call)}
         return tuple(dict.fromkeys(self.keys.get(n.id, n.id) for n in ast.walk(self.tree)
                                    if isinstance(n, ast.Name) and id(n) not in called))
@@ -119,9 +123,14 @@ _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: "
 _ANSWER_KEY = re.compile(r"d[A-Za-z_]\w*/d[A-Za-z_]\w*(?:\[\d+\])?'?|[A-Za-z_]\w*\[\d+\]'?|[A-Za-z_]\w*'")
 
 
+BUILTIN_CONDITIONS = ("nondegenerate",)  # no all-zero weight row, no zero gradient or delta that is asked
+
+
 def _read_condition(r, y: Y) -> Condition:
     text = r.text(y, "a condition")
     where = r.where(y)
+    if text.strip() in BUILTIN_CONDITIONS:
+        return Condition(text.strip(), ast.Constant(True), {}, where, builtin=text.strip())
     keys: dict[str, str] = {}
 
     def hide(m):  # dC/dw3_1_1 and w3_1_1' are single names here, not a division or a quote

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .latex import tex_escape
+from .latex import tex_escape, text
 from .problem import Problem
 from .solution import marks_text
 
@@ -29,12 +29,21 @@ class Statement:
     rows: tuple  # each row a tuple of Equations printed on one line, side by side
     questions: tuple[Question, ...]
     blocks: tuple = ()  # tables or figures stating further data
+    notes: tuple[str, ...] = ()  # what a student needs besides the data: approximations, conventions, precision
 
 
-def statement(problem: Problem) -> Statement:
-    """The question sheet's view of a problem: the kind states its data, each ask its sentence."""
+def statement(problem: Problem, answers=None) -> Statement:
+    """The question sheet's view of a problem: the kind states its data, each ask its sentence.
+
+    With the answers, the sheet also says to how many figures to give decimal answers (when any is one).
+    """
     kind = problem.kind
     given = kind.given(problem)
+    notes = [f"Use {text(key, decimals=problem.decimals)} = {text(value, decimals=problem.decimals)}."
+             for key, value in problem.approximations]
+    notes += kind.sheet_notes(problem)
+    if answers is not None and any(_decimal(v) for v in answers.values.values()):
+        notes.append(f"Give decimal answers to {problem.precision} significant figures.")
     questions = []
     for part in problem.parts:
         if part.question:
@@ -44,4 +53,12 @@ def statement(problem: Problem) -> Statement:
             q_text = " ".join(t for t, _ in asked)
             q_tex = " ".join(t for _, t in asked)
         questions.append(Question(part.label, marks_text(part.marks), q_tex, q_text))
-    return Statement(problem.title, given.lead, given.lead_tex, given.rows, tuple(questions), given.blocks)
+    return Statement(problem.title, given.lead, given.lead_tex, given.rows, tuple(questions), given.blocks,
+                     tuple(notes))
+
+
+def _decimal(v) -> bool:
+    """Whether an answer is (or holds) a number that is not exact: a float, or an irrational value."""
+    if isinstance(v, (list, tuple)) or hasattr(v, "is_zero_matrix"):
+        return any(_decimal(x) for x in v)
+    return bool(getattr(v, "is_number", False)) and not v.is_Rational

@@ -333,4 +333,5 @@ def trace(graph: Graph, targets, approximations=(), overrides=None, pins=None) -
 
 def gradient_step(tr: Trace, names, learning_rate) -> dict[str, sympy.Expr]:
     """One gradient-descent step, every gradient taken at the unchanged parameters: p' = p - eta dL/dp."""
-    return {name: settle(tr.value(name) - learning_rate * tr.adjoints[name].value) for name in names}
+    grad = {name: tr.adjoints[name].value if name in tr.adjoints else sympy.S.Zero for name in names}  # no path: 0
+    return {name: settle(tr.value(name) - learning_rate * grad[name]) for name in names}

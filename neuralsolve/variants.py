@@ -13,7 +13,25 @@ from .spec import loads, random_spec
 
 
 def solve_variant(text: str, file: str, seed: int, index: int = 0):
-    """Draw until the conditions hold: (Problem, computation, Answers) of the variant with this seed.
+    """Draw until the conditions hold: (Problem, computation, Answers) of the variant with this seed."""
+    problem, comp, answers, _ = solve_variant_counted(text, file, seed, index)
+    return problem, comp, answers
+
+
+def _failed(spec, problem, answers):
+    """The first condition that does not hold, and why (None when every one holds)."""
+    for c in spec.conditions:
+        if c.builtin:
+            why = problem.kind.degenerate(problem, answers)
+            if why is not None:
+                return c, why
+        elif not holds(c, answers.values):
+            return c, None
+    return None
+
+
+def solve_variant_counted(text: str, file: str, seed: int, index: int = 0):
+    """solve_variant, and how many draws were rejected before this one.
 
     `index` separates the questions of one exam variant. A draw that makes a step
     undefined (log of 0, a step function differentiated at 0) is redrawn like one
@@ -28,9 +46,10 @@ def solve_variant(text: str, file: str, seed: int, index: int = 0):
         problem = loads(text, file, values)  # an error here is the file's, not the draw's
         try:
             comp, answers = compute(problem)  # no solution is written for a draw that is thrown away
-            failed = next((c for c in spec.conditions if not holds(c, answers.values)), None)
+            failed = _failed(spec, problem, answers)
             if failed is None:
-                return problem, comp, answers
+                return problem, comp, answers, sum(failures.values())
+            failed = failed[0]
         except ProblemError as exc:
             if exc.message.startswith("the condition "):
                 raise  # a condition naming no answer: the file's error

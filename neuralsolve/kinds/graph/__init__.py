@@ -49,6 +49,7 @@ class GraphKind(Kind):
         for ask in problem.asks:
             if ask.what in ("gradients", "update"):
                 targets += gradient_targets(g, ask)
+                names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}
                 if ask.what == "update":
                     names |= {f"{n}'" for n in gradient_targets(g, ask)}
         targets = self.expand_targets(g, targets)
@@ -79,6 +80,26 @@ class GraphKind(Kind):
         rows += [tuple(given[i:i + 4]) for i in range(0, len(given), 4)]
         lead = "Consider the quantities defined by the equations below."
         return Given(lead, lead, tuple(rows))
+
+    def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
+        """The catalogue's convention for each function with a kink that the equations use (relu'(0), step(0))."""
+        from ...catalog import ACTIVATIONS
+
+        used = {type(e).__name__ for n in problem.model.nodes if n.expr is not None
+                for e in sympy.preorder_traversal(n.expr) if isinstance(e, sympy.Function)}
+        notes = []
+        for name, rule in (("relu", "relu'(0) is taken as 0"), ("step", "step(0) = 1: a threshold unit fires at 0")):
+            if name in used and ACTIVATIONS[name].convention:
+                notes.append(f"Convention: {rule}.")
+        return tuple(notes)
+
+    def degenerate(self, problem: Problem, answers):
+        """An all-zero weight row (networks), or an asked gradient or delta that is zero."""
+        for layer in getattr(problem.model, "layers", ()):
+            for j, row in enumerate(layer.weights):
+                if all(problem.model.values.get(w) == 0 for w in row):
+                    return f"row {j + 1} of the weights of layer {layer.number} is all zero"
+        return super().degenerate(problem, answers)
 
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         return verify_scalar(problem)

@@ -100,8 +100,11 @@ def loss_answers(comp: Traced, ask: Ask) -> dict:
 def gradient_answers(comp: Traced, ask: Ask) -> dict:
     """Every adjoint the trace computed (intermediate ones too); the marks go to the asked ones."""
     g, tr = comp.model, comp.trace
-    return {f"d{g.output}/d{n.name}": tr.adjoints[n.name].value for n in g.nodes
-            if n.name in tr.adjoints and n.name != g.output}
+    out = {f"d{g.output}/d{n.name}": tr.adjoints[n.name].value for n in g.nodes
+           if n.name in tr.adjoints and n.name != g.output}
+    for t in gradient_targets(g, ask):  # a parameter with no path to the loss: its gradient is 0, said so
+        out.setdefault(f"d{g.output}/d{t}", sympy.S.Zero)
+    return out
 
 
 def gradient_asked(comp: Traced, ask: Ask) -> list[str]:

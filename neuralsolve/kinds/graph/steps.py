@@ -233,6 +233,15 @@ class GraphView:
             self.shown.add(key)
             prose, prose_tex = _paths_prose(self.trace, name)
             steps.append(Step(f"d{g.output}/d{name}", prose, (self._adjoint_equation(w, name),), prose_tex))
+        for name in targets:  # no path to the loss
+            if name not in self.trace.adjoints and f"adjoint:{name}" not in self.shown:
+                self.shown.add(f"adjoint:{name}")
+                lhs = w.adjoint(name)
+                prose = f"{name} is used by no equation on the way to {g.output}, so its gradient is 0:"
+                prose_tex = (f"${g.tex.get(name, name)}$ is used by no equation on the way to "
+                             f"${g.tex.get(g.output, g.output)}$, so its gradient is 0:")
+                steps.append(Step(f"d{g.output}/d{name}", prose, (Equation(w.tex(lhs), w.text(lhs),
+                                                                           (Form("=", "0", "0"),)),), prose_tex))
         return steps
 
     def _adjoint_equation(self, w: Writer, name: str) -> Equation:
@@ -275,7 +284,7 @@ class GraphView:
         names = gradient_targets(self.graph, ask)
         for name, new in gradient_step(tr, names, eta).items():
             old = tr.value(name)
-            grad = tr.adjoints[name].value
+            grad = tr.adjoints[name].value if name in tr.adjoints else sympy.S.Zero  # no path to the loss
             sym = sympy.Symbol(name)
             with sympy.evaluate(False):
                 rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))

@@ -1,0 +1,91 @@
+"""workflows: randomized questions in exams: codes that rebuild them, sheets that state the givens, good draws."""
+
+from __future__ import annotations
+
+import json
+
+import sympy
+from click.testing import CliRunner
+
+import neuralsolve
+from neuralsolve.cli import cli
+
+from .conftest import ROOT
+
+EXAM = ROOT / "problems" / "exams" / "neural-computation.yaml"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def test_a_question_code_on_the_sheet_rebuilds_that_question_with_solve(tmp_path):
+    r = run("exam", EXAM, "--variants", 2, "--seed", 3, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 0, r.output
+    for key in tmp_path.glob("*/answers.json"):
+        q1 = json.loads(key.read_text(encoding="utf-8"))["questions"][0]
+        sheet = (key.parent / "questions.md").read_text(encoding="utf-8")
+        assert f"## Question 1 (variant `{q1['code']}`)" in sheet
+        alone = neuralsolve.solve(ROOT / "problems" / "square-network-random.yaml", q1["code"])
+        assert alone.answers == q1["answers"]  # the same draws, the same answers
+
+
+def test_the_sheet_states_the_approximations_a_student_needs(tmp_path):
+    r = run("exam", EXAM, "--variants", 1, "--seed", 3, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 0
+    (sheet,) = tmp_path.glob("*/questions.md")
+    assert "*Use log(0.1) = -2.3. Use log(0.3) = -1.2.*" in sheet.read_text(encoding="utf-8")
+
+
+def test_a_sheet_states_conventions_and_the_precision(write):
+    from neuralsolve.answers import compute
+    from neuralsolve.spec import load
+    from neuralsolve.statement import statement
+
+    path = write("title: t\ngraph:\n  equations:\n    h: relu(w*x)\n    E: sigmoid(h)\n"
+                 "  values: {w: 1, x: 2}\n  parameters: [w]\n")
+    problem = load(path)
+    notes = statement(problem, compute(problem)[1]).notes
+    assert notes == ("Convention: relu'(0) is taken as 0.", "Give decimal answers to 4 significant figures.")
+
+
+def test_nondegenerate_rejects_zero_weight_rows_and_zero_asked_gradients(tmp_path):
+    from neuralsolve.answers import compute
+    from neuralsolve.draws import code_of
+    from neuralsolve.exam import question_seed
+
+    text = (ROOT / "problems" / "square-network-random.yaml").read_text(encoding="utf-8")
+    assert "- nondegenerate" in text
+    r = run("exam", EXAM, "--variants", 12, "--seed", 11, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 0 and "draws rejected by the where: conditions" in r.output
+    for key in tmp_path.glob("*/answers.json"):
+        q1 = json.loads(key.read_text(encoding="utf-8"))["questions"][0]
+        W = [[sympy.Rational(v) for v in row] for row in q1["draws"]["W"]]
+        assert all(any(v != 0 for v in row) for row in W), W  # independently: no all-zero weight row
+        asked = [n for p in q1["parts"] for n in p["quantities"] if n.startswith("dC/d")]
+        assert all(sympy.sympify(q1["answers"][n]) != 0 for n in asked)
+    assert code_of(question_seed(11, 1))  # the per-question code is a code
+
+
+def test_a_parameter_with_no_path_to_the_loss_has_gradient_zero_and_says_so(write):
+    path = write("title: t\ngraph:\n  equations:\n    h: w1*x\n    u: w2*x\n    E: (h - 1)^2\n"
+                 "  values: {x: 2, w1: 1, w2: 3}\n  parameters: [w1, w2]\nparts:\n  - ask: {gradients: all}\n"
+                 "  - ask: {update: {learning_rate: 0.5}}\n")
+    w = neuralsolve.solve(path)
+    assert w.answers["dE/dw2"] == "0" and w.answers["w2'"] == "3"
+    assert w.answers["dE/dw1"] == "4"  # 2 (w1 x - 1) x at w1 = 1, x = 2
+    assert "w2 is used by no equation on the way to E, so its gradient is 0:" in w.markdown()
+
+
+def test_a_fixed_question_is_computed_once_per_process(monkeypatch):
+    import neuralsolve.exam as exam_module
+    from neuralsolve.exam import build_variant, load_exam
+
+    calls = []
+    real = exam_module.compute
+    monkeypatch.setattr(exam_module, "compute", lambda p: calls.append(p.file) or real(p))
+    monkeypatch.setattr(exam_module, "_FIXED", {})
+    exam = load_exam(EXAM)
+    for seed in (1, 2, 3):
+        build_variant(exam, seed)
+    assert sorted(set(calls)) == sorted(calls)  # each fixed question once, for three variants
