@@ -1,7 +1,10 @@
 """answers: the JSON answers contract, computed from a kind's computation alone (no view, no rendering).
 
 `check`, `where:` conditions, exams and `--verify` read answers here; the view
-only lays them out.
+only lays them out. When parts give one answer name different values (one update
+step at three learning rates), each part's value is keyed by its part, `(i).w1'`
+for the part labelled i and `(2).w1'` for the second part when it has no label,
+and the bare name is left out: no part's answer overwrites another's.
 """
 
 from __future__ import annotations
@@ -19,21 +22,41 @@ def compute(problem: Problem, pins: dict | None = None) -> tuple[Any, Answers]:
     return comp, answers_of(problem, comp)
 
 
+def part_key(problem: Problem, index: int) -> str:
+    """How answers of the part at `index` (from 0) are keyed when parts collide: (label), else (position)."""
+    label = problem.parts[index].label
+    return f"({label})." if label else f"({index + 1})."
+
+
 def answers_of(problem: Problem, comp) -> Answers:
     """Every ask's answers, part by part, then every other computed quantity."""
     kind = problem.kind
-    values: dict[str, Any] = {}
-    asked: list[tuple[str, ...]] = []
+    per_part: list[tuple[dict[str, Any], list[str]]] = []
     for part in problem.parts:
+        got_part: dict[str, Any] = {}
         names: list[str] = []
         for ask in part.asks:
             entry = kind.asks[ask.what]
             got = entry.answers(comp, ask)
-            values.update(got)
+            got_part.update(got)
             names += entry.asked(comp, ask) if entry.asked is not None else list(got)
-        asked.append(tuple(dict.fromkeys(n for n in names if n in values)))
+        per_part.append((got_part, names))
+    spelled: dict[str, set[str]] = {}
+    for got_part, _ in per_part:
+        for name, v in got_part.items():
+            spelled.setdefault(name, set()).add(kind.answer_string(v))
+    keyed = {name for name, forms in spelled.items() if len(forms) > 1}
+    values: dict[str, Any] = {}
+    asked: list[tuple[str, ...]] = []
+    for i, (got_part, names) in enumerate(per_part):
+        key = part_key(problem, i) if keyed else ""
+        for name, v in got_part.items():
+            values.setdefault(key + name if name in keyed else name, v)
+        asked.append(tuple(dict.fromkeys((key + n if n in keyed else n) for n in names
+                                         if n in got_part or n in values)))
     for name, v in kind.extra_answers(comp).items():
-        values.setdefault(name, v)
+        if name not in keyed:
+            values.setdefault(name, v)
     strings = {name: kind.answer_string(v) for name, v in values.items()}
     return Answers(values, strings, tuple(asked))
 

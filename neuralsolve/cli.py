@@ -251,59 +251,102 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
         sys.exit(1)
 
 
+def _finite(ctx, param, value):
+    """A tolerance: a finite number, at least 0 (nan, inf and negative numbers are refused)."""
+    if value is None:
+        return None
+    import math
+
+    try:
+        x = float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number") from None
+    if not math.isfinite(x) or x < 0:
+        raise click.BadParameter(f"must be a finite number, at least 0, not {value}")
+    return x
+
+
+def _fraction(ctx, param, value):
+    import math
+
+    try:
+        x = float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number") from None
+    if not math.isfinite(x) or not 0 <= x <= 1:
+        raise click.BadParameter(f"must be a fraction from 0 to 1, not {value}")
+    return value
+
+
 @cli.command()
 @click.argument("reference", type=click.Path(dir_okay=False))
 @click.argument("answers", type=click.Path(dir_okay=False))
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=None,
-              help="Accept |submitted - expected| <= T * max(1, |expected|).")
+@click.option("--tolerance", metavar="T", callback=_finite, default=None,
+              help="Accept |submitted - expected| <= T * |expected| (relative).")
+@click.option("--abs-tolerance", metavar="A", callback=_finite, default=None,
+              help="Accept |submitted - expected| <= A (with --tolerance: either suffices).")
 @click.option("--sig-figs", type=click.IntRange(1, 30), default=None,
-              help="Accept values equal to N significant figures (default 3; exact values always agree).")
+              help="Accept values within half a unit of their last figure, read to at least N figures "
+                   "(default 3; exact values always agree).")
+@click.option("--mistake-credit", metavar="FRACTION", callback=_fraction, default="0.5",
+              help="Share of an answer's marks for a recognised common mistake (default 0.5; a key's part "
+                   "marks {right: R, mistakes: M} set it per part).")
 @_VARIANT
-def check(reference, answers, tolerance, sig_figs, variant):
+def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit, variant):
     """Check submitted ANSWERS against a problem file or a JSON key.
 
     ANSWERS is YAML mapping answer names to numbers or expressions, such as
-    "dC/dw3_1_2": 48 (in an exam key, prefix the question: "Q1.dC/dw3_1_2").
-    Prints right, wrong (with the expected value), missing and consistent
-    (an error carried forward from the submitted earlier values), with marks.
+    "dC/dw3_1_2": 48 (in an exam key, prefix the question: "Q1.dC/dw3_1_2";
+    an answer given in several parts, by its part: "(i).w1'").
+    Prints right, wrong (with the expected value), missing, consistent
+    (an error carried forward from the submitted earlier values) and mistake
+    (a recognised common mistake, for part of the marks), with marks.
     Exit status 0 when every answer is right, 1 when any is not, 2 for a bad file.
 
     \b
     Example:
       neuralsolve check problems/square-network.yaml answers.yaml --sig-figs 3
     """
+    import sympy
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    from .check import Rule, read_answers
+    from .check import Rule, read_submission
     from .check import check as run_check
     from .check import reference as load_reference
 
-    if tolerance is not None and sig_figs is not None:
-        raise click.UsageError("give --tolerance or --sig-figs, not both")
+    if (tolerance is not None or abs_tolerance is not None) and sig_figs is not None:
+        raise click.UsageError("give --tolerance (or --abs-tolerance) or --sig-figs, not both")
     try:
         ref = load_reference(reference, variant)
-        submitted = read_answers(answers)
+        submitted = read_submission(answers)
+        report = run_check(ref, submitted, Rule(tolerance, sig_figs, abs_tolerance),
+                           sympy.Rational(str(mistake_credit)))
     except ProblemError as err:
         _fail(err)
-    report = run_check(ref, submitted, Rule(tolerance, sig_figs))
-    colour = {"right": "green", "consistent": "yellow", "wrong": "red", "missing": "magenta"}
+    colour = {"right": "green", "consistent": "yellow", "mistake": "yellow", "wrong": "red", "missing": "magenta"}
     table = Table(show_edge=False, header_style="bold")
     for col in ("answer", "submitted", "expected", "verdict", "marks"):
         table.add_column(col, justify="right" if col == "marks" else "left")
     for line in report.lines:
         marks = "" if line.marks is None else f"{_marks(line.earned)}/{_marks(line.marks)}"
-        verdict = "consistent (carried forward)" if line.verdict == "consistent" else line.verdict
+        verdict = {"consistent": "consistent (carried forward)",
+                   "mistake": f"mistake: consistent with {line.mistake}"}.get(line.verdict, line.verdict)
         table.add_row(escape(line.name), escape(line.submitted or "—"), escape(line.expected),
-                      f"[{colour[line.verdict]}]{verdict}[/]", marks)
+                      f"[{colour[line.verdict]}]{escape(verdict)}[/]", marks)
     console = Console(highlight=False)
+    if not console.is_terminal:  # a file or a pipe: one line per answer, never wrapped
+        console = Console(highlight=False, width=240)
     console.print(table)
     counts = {v: sum(1 for line in report.lines if line.verdict == v) for v in colour}
-    summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    summary = ", ".join(f"{n} {v}{'s' if v == 'mistake' and n != 1 else ''}" for v, n in counts.items() if n)
     if report.total is not None:
         summary = f"{_marks(report.earned)} of {_marks(report.total)} marks; " + summary
     console.print(summary)
+    for name, keyed in report.ambiguous:
+        console.print(f"[dim]{escape(name)} is answered in several parts, ignored: write "
+                      f"{escape(' or '.join(keyed))}[/dim]")
     if report.extra:
         console.print(f"[dim]not in the key, ignored: {escape(', '.join(report.extra))}[/dim]")
     sys.exit(0 if report.all_right else 1)
