@@ -9,11 +9,13 @@ rule against sympy.diff of the forward rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import sympy
 
 from . import functions as fn
+from .expr import replaced
 
 x = sympy.Symbol("x")
 
@@ -35,9 +37,8 @@ class Activation:
             object.__setattr__(self, "text", self.name)
 
     def apply(self, z: sympy.Expr, evaluate: bool = True) -> sympy.Expr:
-        if not evaluate:
-            with sympy.evaluate(False):
-                return self.forward.xreplace({x: z})
+        if not evaluate:  # the rule as written, z in place of x
+            return replaced(self.forward, {x: z})
         return self.forward.xreplace({x: z})
 
 
@@ -69,6 +70,7 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
 LAYER_ACTIVATIONS = ("softmax",)
 
 
+@lru_cache(maxsize=256)  # a randomized problem lowers the same activation for every draw
 def custom_activation(forward: sympy.Expr) -> Activation:
     """An activation written as an expression in x; its derivative by sympy.diff."""
     return Activation("custom", forward, fn.textbook(sympy.diff(forward, x)), r"\sigma", text="σ")

@@ -284,3 +284,22 @@ def _suggest(name: str, choices) -> str:
 def suggest(name: str, choices) -> str:
     """'did you mean ...?' or the list of choices."""
     return _suggest(name, choices)
+
+
+def replaced(e, mapping: dict):
+    """e with sub-expressions replaced, rebuilt unevaluated (the author's form kept).
+
+    Like xreplace under sympy.evaluate(False), but without that context manager, which clears
+    SymPy's whole cache each time it is entered and left (a long graph spent most of its time there).
+    """
+    if e in mapping:
+        return mapping[e]
+    if not e.args:
+        return e
+    args = [replaced(a, mapping) for a in e.args]
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    if e.is_Add or e.is_Mul or e.is_Pow or isinstance(e, sympy.Function):
+        return e.func(*args, evaluate=False)
+    with sympy.evaluate(False):  # anything else (rare): the general way
+        return e.func(*args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from .errors import ProblemError
-from .expr import Parsed, Where, parse, suggest
+from .expr import Parsed, Where, parse, replaced, suggest
 from .yamlio import Y
 
 
@@ -55,8 +55,7 @@ class Reader:
                       what)
             drawn = {s: v for s, v in self.draws.items() if s.name in p.names}
             if drawn:  # a drawn number used inside an expression, such as [[1, c]] or "2*c"
-                with sympy.evaluate(False):
-                    display = p.display.xreplace(drawn)
+                display = replaced(p.display, drawn)
                 p = Parsed(p.value.xreplace(drawn), display, tuple(n for n in p.names if sympy.Symbol(n) not in drawn), p.text)
             return p
         self.fail(y, f"{what} must be a number or an expression, not a {y.kind}")

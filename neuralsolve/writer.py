@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from .expr import replaced
 from .latex import TexPrinter, TextPrinter, Value, flip_all, number_text, short_exact, tex_number
 from .solution import Equation, Form
 from .problem import Problem
@@ -211,25 +212,6 @@ class Writer:
         lt = self.tex(lhs) if not isinstance(lhs, str) else lhs
         tt = self.text(lhs) if not isinstance(lhs, str) else (lhs_text or lhs)
         return Equation(lt, tt, tuple(forms))
-
-
-def replaced(e, mapping: dict):
-    """e with sub-expressions replaced, rebuilt unevaluated (the author's form kept).
-
-    Like xreplace under sympy.evaluate(False), but without that context manager, which clears
-    SymPy's whole cache each time it is entered and left (a long graph spent most of its time there).
-    """
-    if e in mapping:
-        return mapping[e]
-    if not e.args:
-        return e
-    args = [replaced(a, mapping) for a in e.args]
-    if all(a is b for a, b in zip(args, e.args)):
-        return e
-    if e.is_Add or e.is_Mul or e.is_Pow or isinstance(e, sympy.Function):
-        return e.func(*args, evaluate=False)
-    with sympy.evaluate(False):  # anything else (rare): the general way
-        return e.func(*args)
 
 
 def _one_call_of_numbers(e) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy
 
 from ...catalog import ACTIVATIONS, LAYER_ACTIVATIONS, LOSSES, Activation, custom_activation, x
-from ...expr import parse, suggest
+from ...expr import parse, replaced, suggest
 from ...graph import Graph, Node
 from ...notation import read_notation
 from ...yamlio import Y
@@ -134,8 +135,9 @@ def lower(r, y, notation_y) -> NetworkGraph:
             if act is None:  # softmax
                 den = sympy.Add(*[sympy.exp(sympy.Symbol(zk)) for zk in zs])
                 value = sympy.exp(z) / den
-                with sympy.evaluate(False):
-                    display = sympy.exp(z) / sympy.Add(*[sympy.exp(sympy.Symbol(zk)) for zk in zs])
+                display = sympy.Mul(sympy.exp(z, evaluate=False), sympy.Pow(sympy.Add(
+                    *[sympy.exp(sympy.Symbol(zk), evaluate=False) for zk in zs], evaluate=False), -1, evaluate=False),
+                    evaluate=False)
             else:
                 value, display = act.apply(z), act.apply(z, evaluate=False)
             computed.append(Node(aname, value, display, "hidden", r.where(ly)))
@@ -174,12 +176,10 @@ def lower(r, y, notation_y) -> NetworkGraph:
             softmax_ce = out_layer.activation_name == "softmax"
             ys = [target_vals[j] for j in range(len(a_syms))]
             value = entry.build(a_syms, ys)
-            with sympy.evaluate(False):
-                display = entry.build(a_syms, ys)
+            display = _loss_display(loss_key, tuple(a_syms), tuple(ys))
         else:
             value = entry.build(a_syms, y_syms)
-            with sympy.evaluate(False):
-                display = entry.build(a_syms, y_syms)
+            display = _loss_display(loss_key, tuple(a_syms), tuple(y_syms))
     else:
         if not isinstance(loss_y.value, str):
             r.fail(loss_y, "loss must be a catalogue name or an expression in a and y")
@@ -193,8 +193,7 @@ def lower(r, y, notation_y) -> NetworkGraph:
         p = parse(loss_y.value, r.where(loss_y), set(allowed), "the loss")
         by_symbol = {sympy.Symbol(k): v for k, v in allowed.items()}
         value = p.value.xreplace(by_symbol)
-        with sympy.evaluate(False):
-            display = p.display.xreplace(by_symbol)
+        display = replaced(p.display, by_symbol)
     loss = Node(loss_name, value, display, "loss", r.where(loss_y) if loss_y is not None else r.where(y))
     tex[loss_name] = nota.tex(loss_name)
     adjoint_tex = {}
@@ -216,6 +215,13 @@ def lower(r, y, notation_y) -> NetworkGraph:
         softmax_cross_entropy=softmax_ce,
         groups=groups,
     )
+
+
+@lru_cache(maxsize=256)
+def _loss_display(loss_key: str, a: tuple, y: tuple):
+    """A catalogue loss as written (unevaluated), once per shape: sympy.evaluate(False) clears SymPy's cache."""
+    with sympy.evaluate(False):
+        return LOSSES[loss_key].build(list(a), list(y))
 
 
 def _weights(r, lm, num, n_in, u0):
