@@ -238,8 +238,11 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     with Progress(TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("variants", total=len(seeds))
-        outcomes = batch.run(exam_file, seeds, output, not no_pdf, jobs or batch.default_jobs(),
-                             progress=lambda o: bar.advance(task), index=code is None)
+        try:
+            outcomes = batch.run(exam_file, seeds, output, not no_pdf, jobs or batch.default_jobs(),
+                                 progress=lambda o: bar.advance(task), index=code is None)
+        except ProblemError as err:
+            _fail(err)
     failed = [o for o in outcomes if o.error]
     for o in failed:
         click.echo(f"variant {o.code}: {o.error}", err=True)

@@ -89,3 +89,47 @@ def test_a_fixed_question_is_computed_once_per_process(monkeypatch):
     for seed in (1, 2, 3):
         build_variant(exam, seed)
     assert sorted(set(calls)) == sorted(calls)  # each fixed question once, for three variants
+
+
+def test_a_second_run_into_a_locked_folder_is_refused(tmp_path):
+    import os
+
+    from neuralsolve.batch import LOCK
+
+    (tmp_path / LOCK).write_text(str(os.getppid()), encoding="ascii")  # a live process holds it
+    r = run("exam", EXAM, "--variants", 1, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (f"{tmp_path}:1:1: another neuralsolve exam (process {os.getppid()}) is writing "
+                                "into this folder; wait for it, or choose another -o")
+    (tmp_path / LOCK).write_text("999999999", encoding="ascii")  # left by a killed run: taken over
+    assert run("exam", EXAM, "--variants", 1, "-o", tmp_path, "--no-pdf").exit_code == 0
+    assert not (tmp_path / LOCK).exists()
+
+
+def test_a_variant_folder_is_replaced_whole_and_a_failure_leaves_the_old_one(tmp_path, monkeypatch):
+    import neuralsolve.batch as batch
+    from neuralsolve.draws import code_of, variant_seed
+
+    code = code_of(variant_seed(0, 0))
+    old = tmp_path / code
+    old.mkdir()
+    (old / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+    assert run("exam", EXAM, "--variants", 1, "--seed", 0, "-o", tmp_path, "--no-pdf").exit_code == 0
+    assert sorted(p.name for p in old.iterdir()) == ["answers.json", "key.md", "key.tex", "questions.md",
+                                                     "questions.tex"]  # no file of two runs mixed
+    before = (old / "key.tex").read_text(encoding="utf-8")
+
+    real = batch.write_atomic
+
+    def broken(path, text):  # the disk fills up while the variant's files are written (index.csv still fits)
+        from neuralsolve.errors import ProblemError
+
+        if ".tmp-" in str(path):
+            raise ProblemError("cannot write the file: No space left on device", str(path))
+        real(path, text)
+
+    monkeypatch.setattr(batch, "write_atomic", broken)
+    r = run("exam", EXAM, "--variants", 1, "--seed", 0, "-o", tmp_path, "--no-pdf", "-j", 1)
+    assert r.exit_code == 1 and "No space left on device" in r.stderr
+    assert (old / "key.tex").read_text(encoding="utf-8") == before  # the old variant stays whole
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder, no lock
