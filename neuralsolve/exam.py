@@ -10,10 +10,12 @@ An exam file:
       questions:
         - problems/square-network.yaml
         - {file: problems/tanh-graph.yaml, marks: 20}
+        - {choose: 1, from: [problems/log-cosh.yaml, problems/vae-regulariser.yaml]}
 
 Question files are found relative to the exam file. A `marks:` override sets the
 question's total: part marks are scaled to it (a question without part marks
-carries it as a whole).
+carries it as a whole). A pool (`choose: 1, from: [...]`) gives each variant one of
+its files, drawn from the variant's seed (the same code, the same file).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +49,13 @@ class QuestionRef:
     file: Path
     marks: sympy.Rational | None
     where: Where
+    pool: tuple[Path, ...] = ()  # choose: 1 from these files (file is the first), drawn per variant
+
+    def pick(self, seed: int, number: int) -> Path:
+        """The file this question is in the variant `seed`: its own, or one drawn from its pool."""
+        if not self.pool:
+            return self.file
+        return self.pool[random.Random(f"neuralsolve:pool:{seed}:{number}").randrange(len(self.pool))]
 
 
 @dataclass(frozen=True)
@@ -94,24 +104,37 @@ def load_exam(path: str | Path) -> Exam:
     top = r.mapping(docs[0], "the exam file", ("exam",), ("exam",))
     m = r.mapping(top["exam"], "exam", ("title", "course", "date", "instructions", "questions"), ("title", "questions"))
     field = lambda k: r.text(m[k], k) if k in m else ""  # noqa: E731
+    def found(name: str, y) -> Path:
+        qpath = (path.parent / name) if not Path(name).is_absolute() else Path(name)
+        if not qpath.exists() and Path(name).exists():
+            qpath = Path(name)
+        if not qpath.exists():
+            r.fail(y, f"question file {name!r} not found (looked beside the exam file, {path.parent})")
+        return qpath
+
     refs = []
     for qy in r.seq(m["questions"], "questions"):
-        if isinstance(qy.value, dict):
+        pool: tuple[Path, ...] = ()
+        if isinstance(qy.value, dict) and "choose" in qy.value:  # a pool: one of several files per variant
+            q = r.mapping(qy, "a question pool", ("choose", "from", "marks"), ("choose", "from"))
+            if r.integer(q["choose"], "choose", 1, 1_000) != 1:
+                r.fail(q["choose"], "choose: 1 draws one question from the pool; for more, list several pools")
+            items = r.seq(q["from"], "from")
+            if not items:
+                r.fail(q["from"], "a pool needs at least one question file")
+            pool = tuple(found(r.text(item, "a question file"), item) for item in items)
+            marks_y = q.get("marks")
+        elif isinstance(qy.value, dict):
             q = r.mapping(qy, "a question", ("file", "marks"), ("file",))
-            name, marks_y = r.text(q["file"], "file"), q.get("marks")
+            pool, marks_y = (found(r.text(q["file"], "file"), qy),), q.get("marks")
         else:
-            name, marks_y = r.text(qy, "a question file"), None
+            pool, marks_y = (found(r.text(qy, "a question file"), qy),), None
         marks = None
         if marks_y is not None:
             marks = marks_y.value
             if not isinstance(marks, sympy.Rational) or marks <= 0:
                 r.fail(marks_y, "marks must be a positive number such as 20")
-        qpath = (path.parent / name) if not Path(name).is_absolute() else Path(name)
-        if not qpath.exists() and Path(name).exists():
-            qpath = Path(name)
-        if not qpath.exists():
-            r.fail(qy, f"question file {name!r} not found (looked beside the exam file, {path.parent})")
-        refs.append(QuestionRef(qpath, marks, r.where(qy)))
+        refs.append(QuestionRef(pool[0], marks, r.where(qy), pool if len(pool) > 1 else ()))
     if not refs:
         r.fail(m["questions"], "an exam needs at least one question")
     return Exam(file, field("title"), field("course"), field("date"), field("instructions"), tuple(refs))
@@ -144,8 +167,9 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
     """Every question of the variant with this seed (randomized questions drawn from their own seeds)."""
     questions = []
     for i, ref in enumerate(exam.questions, start=1):
-        file = str(ref.file)
-        text = read_text(ref.file)
+        chosen = ref.pick(seed, i)
+        file = str(chosen)
+        text = read_text(chosen)
         if random_spec(text, file) is not None:
             qseed = question_seed(seed, i)
             problem, comp, answers, rejected = solve_variant_counted(text, file, qseed)

@@ -133,3 +133,24 @@ def test_a_variant_folder_is_replaced_whole_and_a_failure_leaves_the_old_one(tmp
     assert r.exit_code == 1 and "No space left on device" in r.stderr
     assert (old / "key.tex").read_text(encoding="utf-8") == before  # the old variant stays whole
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary folder, no lock
+
+
+def test_a_pool_gives_each_variant_one_of_its_files_reproducibly(tmp_path):
+    exam = tmp_path / "exam.yaml"
+    a, b = ROOT / "problems" / "log-cosh.yaml", ROOT / "problems" / "vae-regulariser.yaml"
+    exam.write_text(f"exam:\n  title: Pools\n  questions:\n    - {{choose: 1, from: [{a}, {b}], marks: 10}}\n",
+                    encoding="utf-8")
+    r = run("exam", exam, "--variants", 8, "--seed", 1, "-o", tmp_path / "out", "--no-pdf")
+    assert r.exit_code == 0, r.output + r.stderr
+    files = [json.loads(k.read_text(encoding="utf-8"))["questions"][0]["file"]
+             for k in sorted((tmp_path / "out").glob("*/answers.json"))]
+    assert set(files) == {str(a), str(b)}  # both drawn among 8 variants
+    again = tmp_path / "again"
+    assert run("exam", exam, "--variants", 8, "--seed", 1, "-o", again, "--no-pdf").exit_code == 0
+    assert files == [json.loads(k.read_text(encoding="utf-8"))["questions"][0]["file"]
+                     for k in sorted(again.glob("*/answers.json"))]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"exam:\n  title: Pools\n  questions:\n    - {{choose: 2, from: [{a}, {b}]}}\n", encoding="utf-8")
+    r = run("exam", bad, "-o", tmp_path / "o2", "--no-pdf")
+    assert r.exit_code == 2 and r.stderr.strip().endswith(
+        "4:16: choose: 1 draws one question from the pool; for more, list several pools")
