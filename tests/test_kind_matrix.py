@@ -95,11 +95,12 @@ def test_autoencoder_matches_homework_3_q1():
 
 def test_gplvm_matches_homework_3_q2():
     g, closed = _closed(ROOT / "problems" / "matrix-gplvm.yaml", "X")
-    assert ir.text(closed) == "α·K⁻¹ Y Yᵀ K⁻¹ X - α·D·K⁻¹ X"
-    md = neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").markdown()
-    assert r"\alpha \mathbf{K}^{-1} \mathbf{Y} \mathbf{Y}^{\top} \mathbf{K}^{-1} \mathbf{X} - \alpha D \mathbf{K}^{-1} " \
-           r"\mathbf{X}" in md
-    assert "is symmetric" in md  # the merge of the two paths through X X^T is said
+    assert ir.text(closed) == "-α·D·K⁻¹ X + α·K⁻¹ Y Yᵀ K⁻¹ X"
+    a = neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").answers
+    assert a["dL1/dX"] == "(-1)*((alpha)*((D)*(Inverse(K)*X)))"  # part (b): -alpha D K^-1 X
+    assert a["dL2/dX"] == "(alpha)*(Inverse(K)*Y*Transpose(Y)*Inverse(K)*X)"  # part (d)
+    assert a["dL/dX"] == "(-1)*((alpha)*((D)*(Inverse(K)*X))) + (alpha)*(Inverse(K)*Y*Transpose(Y)*Inverse(K)*X)"
+    assert "dL/dL1" not in a  # the terms of L are not quantities with gradients of their own
 
 
 def test_gplvm_closed_form_equals_the_seeds_on_random_instances():
@@ -223,10 +224,142 @@ def test_render_verify_catches_a_wrong_gradient(monkeypatch):
     assert "a gradient disagrees with the independent check" in r.stderr
 
 
-def test_gplvm_steps_show_the_transposes_before_symmetry_is_used():
-    text = flat(render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution))
-    assert "∂L/∂K = 1/2·K⁻ᵀ Y Yᵀ K⁻ᵀ - 1/2·D·K⁻ᵀ = [bold]1/2·K⁻¹ Y Yᵀ K⁻¹ - 1/2·D·K⁻¹" in text
-    assert "∂L/∂X = α·(∂L/∂K)ᵀ X + α·∂L/∂K X = 2·α·∂L/∂K X = " in text
+def _lines(path, part=None) -> list[str]:
+    """Every equation line (LaTeX, `lhs = form = ...`) and prose line of the worked answer, in order."""
+    w = neuralsolve.solve(path) if not isinstance(path, str) else neuralsolve.solve_text(path)
+    out = []
+    for pv in w.solution.parts:
+        if part is not None and pv.label != part:
+            continue
+        for b in pv.blocks:
+            if getattr(b, "prose_tex", None) or getattr(b, "tex", None):
+                out.append(getattr(b, "prose_tex", None) or b.tex)
+            for eq in getattr(b, "equations", ()):
+                out.append(eq.lhs_tex + "".join(f" = {f.tex}" for f in eq.forms))
+    return out
+
+
+def _in_order(lines: list[str], *wanted: str) -> None:
+    at = [lines.index(w) if w in lines else -1 for w in wanted]
+    assert -1 not in at, [w for w, i in zip(wanted, at) if i < 0]
+    assert at == sorted(at), at
+
+
+def _dl(loss: str, wrt: str) -> str:
+    return rf"\frac{{\partial {loss}}}{{\partial {wrt}}}"
+
+
+K, X, Y = r"\mathbf{K}", r"\mathbf{X}", r"\mathbf{Y}"
+KI, XXT = r"\mathbf{K}^{-1}", r"\mathbf{X} \mathbf{X}^{\top}"
+
+
+def test_gplvm_l1_through_log_det_then_x_x_transpose():
+    lines = _lines(ROOT / "problems" / "matrix-gplvm.yaml", "b")
+    _in_order(lines,
+              rf"{_dl('L_{1}', K)} = -\frac{{1}}{{2}} D \mathbf{{K}}^{{-\top}} = -\frac{{1}}{{2}} D {KI}",
+              rf"{_dl('L_{1}', XXT)} = \alpha {_dl('L_{1}', K)} = -\frac{{1}}{{2}} \alpha D {KI}",
+              rf"{_dl('L_{1}', X)} = \left({_dl('L_{1}', XXT)}\right)^{{\top}} {X} + {_dl('L_{1}', XXT)} {X} "
+              rf"= 2 {_dl('L_{1}', XXT)} {X} = -\alpha D {KI} {X}")
+    assert rf"${XXT}$ holds ${X}$ twice, as ${X}^{{\top}}$ and as ${X}$; the contributions add up" in lines[4]
+
+
+def test_gplvm_l2_through_k_inverse_and_the_inverse_rule():
+    lines = _lines(ROOT / "problems" / "matrix-gplvm.yaml", "d")
+    _in_order(lines,
+              rf"{_dl('L_{2}', KI)} = -\frac{{1}}{{2}} {Y} {Y}^{{\top}}",
+              rf"{_dl('L_{2}', K)} = -\mathbf{{K}}^{{-\top}} {_dl('L_{2}', KI)} \mathbf{{K}}^{{-\top}} "
+              rf"= -{KI} {_dl('L_{2}', KI)} {KI} = \frac{{1}}{{2}} {KI} {Y} {Y}^{{\top}} {KI}",
+              rf"{_dl('L_{2}', XXT)} = \alpha {_dl('L_{2}', K)} = \frac{{1}}{{2}} \alpha {KI} {Y} {Y}^{{\top}} {KI}",
+              rf"{_dl('L_{2}', X)} = \left({_dl('L_{2}', XXT)}\right)^{{\top}} {X} + {_dl('L_{2}', XXT)} {X} "
+              rf"= 2 {_dl('L_{2}', XXT)} {X} = \alpha {KI} {Y} {Y}^{{\top}} {KI} {X}")
+    assert any(line.startswith("By the inverse rule") for line in lines)
+
+
+def test_gplvm_l_is_the_sum_of_its_terms_gradients():
+    lines = _lines(ROOT / "problems" / "matrix-gplvm.yaml", "e")
+    assert lines == [
+        r"$L = -c + L_{1} + L_{2}$, and $c$ does not depend on $\mathbf{X}$, so its gradient is the sum of those of "
+        r"$L_{1}$ and $L_{2}$:",
+        rf"{_dl('L', X)} = {_dl('L_{1}', X)} + {_dl('L_{2}', X)} = -\alpha D {KI} {X} + \alpha {KI} {Y} {Y}^{{\top}} "
+        rf"{KI} {X}"]
+
+
+def test_gplvm_in_one_equation_names_its_paths_in_the_exams_terms():
+    text = ("title: g\nmatrix:\n  shapes: {X: [N, q], Y: [N, D]}\n  equations:\n"
+            "    K: alpha * X @ X.T + 1/beta * I\n"
+            "    L: -c - D/2 * log(det(K)) - 1/2 * trace(inv(K) @ Y @ Y.T)\n  parameters: [X]\n")
+    lines = _lines(text)
+    prose = next(line for line in lines if "reaches" in line)
+    assert prose.startswith(rf"${K}$ reaches $L$ along two paths, through ${KI}$ in $\operatorname{{tr}}\left({KI} "
+                            rf"{Y} {Y}^{{\top}}\right)$ (the inverse rule) and through $\log\left|{K}\right|$;")
+    assert "through L" not in " ".join(lines) and "2 times" not in " ".join(lines)
+    _in_order(lines, rf"{_dl('L', KI)} = -\frac{{1}}{{2}} {Y} {Y}^{{\top}}", prose)
+
+
+def test_autoencoder_steps_are_the_seeds():
+    lines = _lines(ROOT / "problems" / "matrix-autoencoder.yaml")
+    W, P, x = r"\mathbf{W}", r"\mathbf{P}", r"\mathbf{x}"
+    WT = W + r"^{\top}"
+    _in_order(lines,
+              rf"{_dl('L', K)} = \frac{{1}}{{2}} {K} + \frac{{1}}{{2}} {K} = {K}",
+              rf"Let ${P} = {W} {x}$, so that ${K} = {W}^{{\top}} {P} - {x}$; backpropagate to ${P}$:",
+              rf"{_dl('L', P)} = {W} {_dl('L', K)} = {W} {K}",
+              rf"${W}$ reaches $L$ along two paths, through ${P} = {W} {x}$ and through ${W}^{{\top}}$ in ${K}$; "
+              "their contributions add up:",
+              rf"{_dl('L', WT)} = {_dl('L', K)} {P}^{{\top}} = {K} {P}^{{\top}} = {K} \left({W} {x}\right)^{{\top}}",
+              rf"{_dl('L', W)} = {_dl('L', P)} {x}^{{\top}} + \left({_dl('L', WT)}\right)^{{\top}} "
+              rf"= {W} {K} {x}^{{\top}} + {W} {x} {K}^{{\top}}")
+
+
+def test_swish_derivative_is_derived_once_by_the_product_rule_before_it_is_used():
+    lines = _lines(ROOT / "problems" / "matrix-swish-network.yaml")
+    h, z = r"\mathbf{h}_{1}", r"\mathbf{z}_{1}"
+    derived = (r"\operatorname{swish}'(z) = \frac{d}{dz} \left(z \sigma(z)\right) "
+               r"= \sigma(z) + z \sigma(z) \left(1 - \sigma(z)\right) "
+               r"= z \sigma(z) + \sigma(z) \left(1 - z \sigma(z)\right) "
+               r"= \operatorname{swish}(z) + \sigma(z) \left(1 - \operatorname{swish}(z)\right)")
+    entry = rf"\operatorname{{swish}}'\left({z}\right) = {h} + \sigma\left({z}\right) \odot \left(1 - {h}\right)"
+    used = next(line for line in lines if line.startswith(_dl("L", z)))
+    _in_order(lines, derived, entry, used)
+    assert lines.count(derived) == 1
+    assert lines[lines.index(derived) - 1].startswith("By the product rule on ")
+
+
+def test_sigmoid_derivative_is_derived_once_before_it_is_used():
+    lines = _lines(ROOT / "problems" / "matrix-three-layer-memory.yaml")
+    derived = (r"\sigma'(z) = \frac{d}{dz} \left(1 + e^{-z}\right)^{-1} = \frac{e^{-z}}{\left(1 + e^{-z}\right)^{2}} "
+               r"= \frac{1}{1 + e^{-z}} \cdot \frac{e^{-z}}{1 + e^{-z}} = \sigma(z) \left(1 - \sigma(z)\right)")
+    first_use = next(i for i, line in enumerate(lines) if r"\mathbf{a} \odot \left(1 - \mathbf{a}\right)" in line
+                     and not line.startswith(r"\sigma'"))
+    assert lines.count(derived) == 1 and lines.index(derived) < first_use
+
+
+def test_matrix_steps_have_no_tautologies_and_follow_backpropagation():
+    for path in MATRIX_PROBLEMS:
+        for line in _lines(path):
+            if " = " in line and not line.startswith("$"):
+                sides = line.split(" = ")
+                assert sides[0] != sides[1], (path.name, line)
+    lines = _lines(ROOT / "problems" / "matrix-three-layer-memory.yaml")
+    lhs = [line.split(" = ")[0] for line in lines if line.startswith(r"\frac{\partial L}")]
+    order = [lhs.index(_dl("L", rf"\mathbf{{{n}}}_{{{i}}}")) for n in "Wb" for i in (3, 2, 1)]
+    assert order[:3] == sorted(order[:3]) and order[3:] == sorted(order[3:])
+    # a quantity is derived before any step uses it
+    for path in MATRIX_PROBLEMS:
+        lines = [line for line in _lines(path) if line.startswith(r"\frac{\partial")]
+        heads = [line.partition(" = ")[0] for line in lines]
+        for i, line in enumerate(lines):
+            used = [j for j, h in enumerate(heads) if h in line.partition(" = ")[2]]
+            assert all(j < i for j in used), (path.name, line)
+
+
+def test_gradients_of_a_term_is_read_and_located():
+    base = ("title: g\nmatrix:\n  shapes: {X: [n, n]}\n  equations:\n    L1: trace(X)\n    L: L1 + trace(X @ X)\n"
+            "parts:\n  - ask: {gradients: {of: %s, with_respect_to: [X]}}\n")
+    w = neuralsolve.solve_text(base % "L1")
+    assert w.answers["dL1/dX"] == "Identity(n)"
+    with pytest.raises(ProblemError, match="no equation named 'L3'"):
+        loads(base % "L3", "g.yaml")
 
 
 def test_a_singular_matrix_in_the_values_names_the_equation(write):

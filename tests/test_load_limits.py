@@ -31,6 +31,12 @@ RUNAWAY = {
     "sigmoid of 1e4000": ("title: t\ngraph:\n  equations:\n    y: sigmoid(x)\n  values: {x: 1e400}\n",
                           "4:8: computing y: sigmoid of a number larger than 10^6 is 1 or 0 to far more digits "
                           "than are carried; use smaller numbers"),
+    "matrix division by zero": ("title: t\nmatrix:\n  shapes: {W: [2, 2], x: [2]}\n  equations:\n    z: W @ x / 0\n"
+                                "    L: z.T @ z\n", "5:8: in the equation for z, division by zero"),
+    "a zero divisor among the values": ("title: t\nmatrix:\n  shapes: {W: [2, 2], x: [2]}\n  equations:\n"
+                                        "    z: W @ x\n    L: z.T @ z / q\n"
+                                        "  values: {W: [[1, 0], [0, 1]], x: [1, 2], q: 0}\n",
+                                        "6:8: computing L with the values given: division by zero"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),
@@ -105,3 +111,11 @@ def test_an_output_under_a_regular_file_is_one_located_line_and_nothing_is_damag
     assert "\n" not in err and err.startswith(f"{blocker / 'key.tex'}:1:1: cannot write the file: ")
     assert blocker.read_text(encoding="utf-8") == "keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notafolder"]  # no temporary file left behind
+
+
+def test_a_large_literal_in_a_matrix_equation_is_exact(write):
+    import neuralsolve
+
+    w = neuralsolve.solve(write("title: t\nmatrix:\n  shapes: {W: [2, 2], x: [2]}\n  equations:\n"
+                                "    z: 1e400 * W @ x\n    L: z.T @ z\n  values: {W: [[1, 0], [0, 1]], x: [1, 0]}\n"))
+    assert w.answers["L"] == str(10 ** 800)  # 1e400 is 10^400 exactly, not a float's inf

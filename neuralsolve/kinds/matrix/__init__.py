@@ -12,7 +12,8 @@ from ...solution import Equation, Form
 from ..graph.asks import read_backward, read_word
 from . import ir
 from .lower import lower as _lower
-from .view import MatrixComputation, MatrixView, compute, gradient_value, matrix_string, needed_for, stored_reads
+from .view import GradientsOf, MatrixComputation, MatrixView, compute, gradient_value, loss_and_targets, matrix_string
+from .view import needed_for, stored_reads, sub_losses
 from .view import sympy_text
 
 
@@ -20,6 +21,17 @@ from .view import sympy_text
 def _read_gradients(r, y, arg, model) -> Ask:
     if arg is None or (isinstance(arg.value, str) and arg.value == "all"):
         return Ask("gradients", None)
+    of = model.output
+    if isinstance(arg.value, dict):  # gradients: {of: L1, with_respect_to: [X]}: a named term of the loss
+        m = r.mapping(arg, "gradients", ("of", "with_respect_to"), ("of", "with_respect_to"))
+        of = r.text(m["of"], "the quantity to differentiate")
+        if of not in model.equations:
+            from ...expr import suggest
+
+            r.fail(m["of"], f"no equation named {of!r}; {suggest(of, list(model.equations))}")
+        if model.shapes[of] != ir.ONE:
+            r.fail(m["of"], f"{of} is {ir.shape_text(model.shapes[of])}; gradients need a scalar (1 x 1)")
+        arg = m["with_respect_to"]
     out: list[str] = []
     for item in arg.value if isinstance(arg.value, list) else [arg]:
         name = r.text(item, "a gradient's quantity")
@@ -27,11 +39,12 @@ def _read_gradients(r, y, arg, model) -> Ask:
             from ...expr import suggest
 
             r.fail(item, f"no quantity named {name!r}; {suggest(name, list(model.shapes))}")
-        if name == model.output:
-            r.fail(item, f"{name!r} is the loss itself; ask for the gradient of another quantity")
+        if name == of:
+            r.fail(item, f"{name!r} is the {'loss' if of == model.output else 'quantity differentiated'} itself; "
+                         "ask for the gradient of another quantity")
         if name not in out:
             out.append(name)
-    return Ask("gradients", tuple(out))
+    return Ask("gradients", tuple(out) if of == model.output else GradientsOf(of, tuple(out)))
 
 
 def _read_forward(r, y, arg, model) -> Ask:
@@ -55,16 +68,20 @@ def _forward_answers(comp: MatrixComputation, ask: Ask) -> dict:
 
 
 def _gradient_answers(comp: MatrixComputation, ask: Ask) -> dict:
-    loss = comp.model.output
-    names = needed_for(comp, ask.arg or comp.model.parameters)
-    names += [n for n in ask.arg or () if n not in names and n in comp.numeric_grads]  # dl/da through softmax-CE
-    out = {f"d{loss}/d{n}": gradient_value(comp, n) for n in names}
+    loss, targets = loss_and_targets(comp.model, ask)
+    terms = sub_losses(comp.model) if loss == comp.model.output else ()
+    names = [n for n in needed_for(comp, targets, loss) if n in comp.model.shapes and n not in terms]  # not K^-1
+    if loss == comp.model.output:
+        names += [n for n in targets if n not in names and n in comp.numeric_grads]  # dl/da through softmax-CE
+    out = {f"d{loss}/d{n}": gradient_value(comp, n, loss) for n in names}
     return {k: v for k, v in out.items() if v is not None}
 
 
 def _gradient_asked(comp: MatrixComputation, ask: Ask) -> list[str]:
-    return [f"d{comp.model.output}/d{t}" for t in ask.arg or comp.model.parameters
-            if t in comp.grads or t in comp.numeric_grads]
+    loss, targets = loss_and_targets(comp.model, ask)
+    grads = comp.by_loss[loss]
+    return [f"d{loss}/d{t}" for t in targets
+            if t in grads or (loss == comp.model.output and t in comp.numeric_grads)]
 
 
 def _stored_answers(comp: MatrixComputation, ask: Ask) -> dict:
@@ -79,9 +96,9 @@ def _forward_sentence(problem, ask):
 
 def _gradient_sentence(problem, ask):
     g = problem.model
-    names = ask.arg or g.parameters
-    loss_tex = g.tex.get(g.output, g.output)
-    text = ", ".join(f"∂{g.output}/∂{n}" for n in names)
+    loss, names = loss_and_targets(g, ask)
+    loss_tex = g.tex.get(loss, loss)
+    text = ", ".join(f"∂{loss}/∂{n}" for n in names)
     tex = ", ".join(rf"$\frac{{\partial {loss_tex}}}{{\partial {g.tex.get(n, n)}}}$" for n in names)
     return f"Derive {text} in matrix form, showing each step.", f"Derive {tex} in matrix form, showing each step."
 
@@ -118,7 +135,8 @@ class MatrixKind(Kind):
 
     def answer_names(self, problem: Problem) -> set[str]:
         g = problem.model
-        return set(g.equations) | {f"d{g.output}/d{n}" for n in g.shapes} | {"stored_for_backward"}
+        losses = [n for n in g.equations if g.shapes[n] == ir.ONE]
+        return set(g.equations) | {f"d{loss}/d{n}" for loss in losses for n in g.shapes} | {"stored_for_backward"}
 
     def compute(self, problem: Problem, pins=None) -> MatrixComputation:
         return compute(problem)
@@ -148,12 +166,15 @@ class MatrixKind(Kind):
         from .verify import verify as verify_matrix
 
         g = problem.model
-        names = [k.split("/d", 1)[1] for k in answers.values if k.startswith(f"d{g.output}/d")]
-        names = [n for n in names if n in g.shapes and n not in g.equations] or None
-        checks = verify_matrix(g, names)
+        checks = []
+        for loss in [n for n in g.equations if g.shapes[n] == ir.ONE and n != g.output] + [g.output]:
+            names = [k.split("/d", 1)[1] for k in answers.values if k.startswith(f"d{loss}/d")]
+            names = [n for n in names if n in g.shapes and n not in g.equations]
+            if names or loss == g.output:
+                checks += verify_matrix(g, names or None, loss=loss)
         ok = all(c.ok for c in checks)
         sizes = checks[0].sizes if checks else ""
-        listed = ", ".join(f"∂{g.output}/∂{c.name}" + ("" if c.ok else " (DISAGREES)") for c in checks)
+        listed = ", ".join(f"∂{c.loss}/∂{c.name}" + ("" if c.ok else " (DISAGREES)") for c in checks)
         verb = ("agrees" if len(checks) == 1 else "agree") if ok else "do not all agree"
         return ok, (f"Verified numerically: {listed} {verb} with element-wise "
                     f"differentiation at a random exact instance ({sizes}).")
@@ -163,7 +184,8 @@ class MatrixKind(Kind):
         order = list(g.equations)
         if name in order:
             return (1, order.index(name))
-        base = name.split("/d", 1)[1] if name.startswith(f"d{g.output}/d") else None
+        loss = name[1:].split("/d", 1)[0] if name.startswith("d") and "/d" in name else None
+        base = name.split("/d", 1)[1] if loss in g.equations else None
         if base in order:
             return (2, -order.index(base))
         return (2, 0) if base else (3, 0)

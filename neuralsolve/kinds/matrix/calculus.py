@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from .ir import E, ONE, T, add, had, identity, is_symmetric, matmul, neg, num, power, scale, simp, unary
+from .ir import E, ONE, T, _build, _coeff, add, had, identity, is_symmetric, matmul, matmul_factors, neg, num, power
+from .ir import scale, simp, unary
 
 # fmt: off
 # op -> (node, adjoint G) -> the contribution to each argument (None: no gradient flows there)
@@ -39,14 +40,19 @@ class CalculusError(ValueError):
     """An expression this calculus cannot differentiate, with the reason."""
 
 
-def push(expr: E, G: E, out: E | None = None) -> list[tuple[str, E]]:
-    """Contributions (variable name, gradient) of every variable occurrence in expr, given expr's adjoint G.
+# the nodes directly above an occurrence that name the way it takes: X^T, log|K|, K^-1, tr(...)
+_VIA = ("T", "inv", "det", "logdet", "trace", "norm", "sum", "fn", "softmax")
+
+
+def push(expr: E, G: E, out: E | None = None, via: E | None = None) -> list[tuple[str, E, E | None]]:
+    """Contributions (variable name, gradient, via) of every variable occurrence in expr, given expr's adjoint G.
 
     `out` is the equation's own variable: an element-wise activation's derivative
-    is then written with it (a (.) (1 - a) for a = sigmoid(z)).
+    is then written with it (a (.) (1 - a) for a = sigmoid(z)). `via` is the node
+    just above the occurrence when it says which way the occurrence takes (X^T, log|K|).
     """
     if expr.op == "var":
-        return [(expr.name, G)]
+        return [(expr.name, G, via)]
     if expr.op in ("num", "I", "ones"):
         return []
     rule = RULES.get(expr.op)
@@ -58,7 +64,7 @@ def push(expr: E, G: E, out: E | None = None) -> list[tuple[str, E]]:
             continue
         if expr.op == "fn" and out is not None:  # the textbook form uses the activation's own name
             g = had(E("dfn", (expr.args[0], out), expr.shape, expr.name), G)
-        found += push(arg, g)
+        found += push(arg, g, via=expr if expr.op in _VIA and arg.op == "var" else via)
     return found
 
 
@@ -68,6 +74,7 @@ class Path:
 
     child: str
     term: E  # in terms of the child's adjoint symbol
+    via: E | None = None  # the node just above the occurrence (X^T, log|K|), when it names the way
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,86 @@ def fuse_softmax_cross_entropy(equations: dict[str, E]) -> dict[str, str]:
     return fused
 
 
-def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted: list[str]) -> dict[str, Gradient]:
-    """Gradients of the scalar `loss` for every equation between the wanted variables and the loss."""
+def stations(equations: dict[str, E], shapes: dict[str, tuple]) -> tuple[dict[str, E], dict[str, tuple], dict[str, E]]:
+    """The equations with the exam's intermediate quantities named: K^-1 of a named K, X X^T, and the
+    product P = W x after a repeated W (W^T W x = W^T P).
+
+    Each becomes its own equation just before the one that uses it, so its adjoint is a
+    step of its own (dL/dK^-1, then the inverse rule; dL/d(X X^T), then the X X^T rule).
+    Returns the equations, their shapes and {station name: its expression}.
+    """
+    out: dict[str, E] = {}
+    shapes = dict(shapes)
+    found: dict[str, E] = {}
+
+    def name_of(e: E) -> str | None:
+        if e.op == "inv" and e.args[0].op == "var" and not e.args[0].scalar:
+            return f"{e.args[0].name}⁻¹"
+        if e.op == "matmul" and e.args[0].op == "var" and e.args[1].op == "T" and e.args[1].args[0] == e.args[0] \
+                and not e.args[0].scalar:
+            return f"({e.args[0].name} {e.args[0].name}ᵀ)"
+        return None
+
+    taken = set(shapes).union(*(names_in(e) for e in equations.values()))  # scalars such as alpha too
+    letters = iter(n for n in "PQRSUVZ" if n not in taken)
+
+    def cut(e: E) -> E:
+        if e.op == "matmul" and name_of(e) is None:  # alpha * X @ X.T reads as (alpha X) X^T
+            k, scalars, core = _coeff(simp(e))
+            if name_of(core) is not None:
+                return _build(k, scalars, cut(core))
+            chain = _repeated(e)
+            if chain is not None:  # W^T W x: W^T P with P = W x, the product after the second W
+                head, tail = chain
+                key = next((n for n, x in found.items() if x == tail), None)
+                if key is None:
+                    key = next(letters, None)
+                    if key is None:
+                        return e
+                    found[key] = tail
+                    shapes[key] = tail.shape
+                    out[key] = tail
+                return matmul(*[cut(f) for f in head], E("var", (), tail.shape, key))
+        name = name_of(e)
+        if name is not None:
+            if name not in found:
+                found[name] = e
+                shapes[name] = e.shape
+                out[name] = e
+            return E("var", (), e.shape, name, symmetric=is_symmetric(e))
+        if not e.args:
+            return e
+        return E(e.op, tuple(cut(a) for a in e.args), e.shape, e.name, e.num, e.symmetric)
+
+    for name, expr in equations.items():
+        if name_of(expr) is not None:  # the equation is the station itself: K_inv = inv(K)
+            out[name] = expr
+            continue
+        out[name] = cut(expr)
+    return out, shapes, found
+
+
+def _repeated(e: E) -> tuple[list[E], E] | None:
+    """A product chain holding a matrix as W^T and again as W (W^T W x): the factors before the second
+    occurrence, and the product from it on (W x); None otherwise."""
+    fs = matmul_factors(e)
+    for j in range(1, len(fs) - 1):
+        v = fs[j]
+        if v.op == "var" and not v.scalar and any(f.op == "T" and f.args[0] == v for f in fs[:j]):
+            return fs[:j], matmul(*fs[j:])
+    return None
+
+
+def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted: list[str],
+            named: bool = False) -> dict[str, Gradient]:
+    """Gradients of the scalar `loss` for every equation between the wanted variables and the loss.
+
+    With `named`, the exam's intermediate quantities (K^-1, X X^T) get adjoints of their own
+    (see `stations`); closed forms are the same either way.
+    """
+    found: dict[str, E] = {}
+    if named:
+        equations, shapes, found = stations(equations, shapes)
     order = list(equations)
     fused = fuse_softmax_cross_entropy(equations)
     grads: dict[str, Gradient] = {}
@@ -127,7 +212,7 @@ def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted
             paths = contributions.get(name, [])
             if not paths:
                 continue
-            grads[name] = _gradient(name, v, paths, closed, loss)
+            grads[name] = _gradient(name, v, paths, closed, loss, found)
             closed[name] = grads[name].closed
         expr = equations[name]
         G_sym = adjoint_symbol(loss, v, is_symmetric(closed[name])) if name != loss else num(1)
@@ -135,8 +220,8 @@ def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted
             a = fused[name]
             z = equations[a].args[0]
             y = expr.args[1]
-            for var_name, g in push(z, add(E("var", (), shapes[a], a), neg(y))):
-                contributions.setdefault(var_name, []).append(Path(name, g))
+            for var_name, g, via in push(z, add(E("var", (), shapes[a], a), neg(y))):
+                contributions.setdefault(var_name, []).append(Path(name, g, via))
             continue
         if name in fused.values():
             continue
@@ -144,21 +229,22 @@ def reverse(equations: dict[str, E], shapes: dict[str, tuple], loss: str, wanted
             o = expr.args[0]
             contributions.setdefault(o.name, []).append(Path(name, adjoint_symbol(loss, o)))
             continue
-        for var_name, g in push(expr, G_sym, out=v):
-            contributions.setdefault(var_name, []).append(Path(name, g))
+        for var_name, g, via in push(expr, G_sym, out=v):
+            contributions.setdefault(var_name, []).append(Path(name, g, via))
     for name in wanted:
         if name not in equations and name in contributions and name not in grads:
-            grads[name] = _gradient(name, E("var", (), shapes[name], name), contributions[name], closed, loss)
+            grads[name] = _gradient(name, E("var", (), shapes[name], name), contributions[name], closed, loss, found)
     return grads
 
 
-def _gradient(name, v, paths, closed, loss) -> Gradient:
+def _gradient(name, v, paths, closed, loss, found=None) -> Gradient:
     rule_terms = [simp(p.term) for p in reversed(paths)]  # the path nearest the loss first
     rule = simp(add(*rule_terms)) if len(rule_terms) > 1 else rule_terms[0]
     raw = [p.term for p in reversed(paths)]
     plain = simp(_unsymmetric(add(*raw) if len(raw) > 1 else raw[0]))
     merged = len(rule_terms) > 1 and (rule.op != "add" or len(rule.args) < len(rule_terms))
     values = {f"d{loss}/d{k}": val for k, val in closed.items()}
+    values.update(found or {})  # a station (K^-1) in a closed form is its expression again
     closed_form = simp(substitute(rule, values))
     if is_symmetric(closed_form) and not closed_form.scalar:
         closed_form = E(closed_form.op, closed_form.args, closed_form.shape, closed_form.name, closed_form.num, True)

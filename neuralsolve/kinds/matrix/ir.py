@@ -468,14 +468,15 @@ def text(e: E) -> str:
     if op == "T":
         inner = e.args[0]
         adjoint = inner.op == "var" and "/" in inner.name  # (∂L/∂K)ᵀ, not ∂L/∂Kᵀ
-        return (f"({text(inner)})" if adjoint else wrap(inner)) + "ᵀ"
+        product = inner.op in ("matmul", "scale", "inv")  # K (W x)ᵀ, not K W xᵀ
+        return (f"({text(inner)})" if adjoint or product else wrap(inner)) + "ᵀ"
     if op == "inv":
         inner = e.args[0]
         return (wrap(inner.args[0]) + "⁻ᵀ") if inner.op == "T" else wrap(inner) + "⁻¹"
     if op in CALLS:
         return CALLS[op][1].format(*[text(a) for a in e.args])
     if op == "pow":
-        return f"{wrap(e.args[0])}^{sympy.sstr(e.num)}"
+        return f"{wrap(e.args[0])}⁻¹" if e.num == -1 else f"{wrap(e.args[0])}^{sympy.sstr(e.num)}"
     if op == "fn":
         return f"{ELEMENTWISE[e.name][1]}({text(e.args[0])})"
     if op == "dfn":

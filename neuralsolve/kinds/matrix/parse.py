@@ -9,6 +9,7 @@ import sympy
 from ...catalog import ACTIVATIONS
 from ...errors import ProblemError
 from ...expr import MAX_DEPTH, MAX_LENGTH, KEYWORD_MARK, Where, name_of, node_offset, python_source, suggest
+from ...yamlio import MAX_DIGITS, MAX_EXPONENT_10, OutOfRange, exact
 from . import ir
 
 ELEMENTWISE = tuple(n for n in ACTIVATIONS if n != "identity")  # every catalogue function, applied entry-wise
@@ -53,7 +54,15 @@ class Builder:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 self.fail(node, f"{node.value!r} is not a number")
-            return ir.num(sympy.Rational(repr(node.value)) if isinstance(node.value, float) else node.value)
+            src = (ast.get_source_segment(self.source, node) if getattr(self, "source", None) else None) \
+                or repr(node.value)
+            try:  # the literal as written, exactly: 1e400 is 10^400 (a float would be inf), 1e99999 is refused
+                return ir.num(exact(src))
+            except OutOfRange:
+                self.fail(node, f"the number {src!r} is out of range: at most {MAX_DIGITS} digits and exponents "
+                                f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}")
+            except (ValueError, TypeError, SyntaxError):
+                self.fail(node, f"{src!r} is not a finite number")
         if isinstance(node, ast.Name):
             name = name_of(node.id)
             if name == "I":
@@ -98,6 +107,8 @@ class Builder:
         if isinstance(op, ast.Div):
             if not right.scalar:
                 self.fail(node, f"in the equation for {self.equation}, / divides by a scalar only; use inv() for a matrix")
+            if right.op == "num" and right.num == 0:
+                self.fail(node, f"in the equation for {self.equation}, division by zero")
             return ir.scale(ir.power(right, -1), left)
         if isinstance(op, ast.Pow):
             if right.op != "num" or abs(right.num) > 64:

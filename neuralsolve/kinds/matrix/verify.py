@@ -23,6 +23,7 @@ class Check:
     ok: bool
     error: float
     sizes: str
+    loss: str = ""
 
 
 def _stand_in(equations: dict[str, ir.E]) -> dict[str, ir.E]:
@@ -36,8 +37,10 @@ def _stand_in(equations: dict[str, ir.E]) -> dict[str, ir.E]:
     return out
 
 
-def verify(graph, names=None, seed: int = 0) -> list[Check]:
-    """Check the gradients of `names` (default: the parameters) at one random exact instance."""
+def verify(graph, names=None, seed: int = 0, loss: str | None = None) -> list[Check]:
+    """Check the gradients of `loss` (default: the output) for `names` (default: the parameters) at one
+    random exact instance, as the answers compute them (with K^-1 and X X^T named)."""
+    loss = loss or graph.output
     rng = random.Random(seed)
     names = list(names or graph.parameters)
     dims: dict = {}
@@ -64,7 +67,7 @@ def verify(graph, names=None, seed: int = 0) -> list[Check]:
         dim = next((v for d, v in dims.items() if str(d) == name), None)
         env[name] = sympy.Matrix([[dim if dim is not None else sympy.Rational(rng.randint(1, 9), rng.randint(1, 4))]])
     equations = _stand_in(graph.equations)
-    grads = reverse(equations, graph.shapes, graph.output, names)
+    grads = reverse(equations, graph.shapes, loss, names, named=True)
     loss_args = {e.args[0].name: e.args[1] for e in graph.equations.values() if e.op == "loss"}
     sizes = ", ".join(f"{d} = {v}" for d, v in dims.items())
     checks = []
@@ -76,7 +79,7 @@ def verify(graph, names=None, seed: int = 0) -> list[Check]:
         sym_env[name] = entries
         for eq, expr in equations.items():
             sym_env[eq] = evaluate(expr, sym_env, dims)
-        L = sym_env[graph.output][0, 0]
+        L = sym_env[loss][0, 0]
         point = {entries[i, j]: env[name][i, j] for i in range(r) for j in range(c)}
         truth = sympy.Matrix(r, c, lambda i, j: sympy.diff(L, entries[i, j]).subs(point))
         num_env = dict(env)
@@ -86,5 +89,5 @@ def verify(graph, names=None, seed: int = 0) -> list[Check]:
             num_env[f"d{graph.output}/d{o}"] = num_env[o] - evaluate(y, num_env, dims)
         got = evaluate(grads[name].closed, num_env, dims)
         err = max((abs(sympy.N(a - b, 30)) for a, b in zip(got, truth)), default=0)
-        checks.append(Check(name, bool(err < 1e-20), float(err), sizes))
+        checks.append(Check(name, bool(err < 1e-20), float(err), sizes, loss))
     return checks

@@ -12,14 +12,23 @@ from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Prose, Step, marks_text
 from ...writer import pmatrix
 from . import ir
-from .calculus import CalculusError, Gradient, evaluate, names_in, reverse
+from .calculus import CalculusError, Gradient, evaluate, names_in, reverse, stations, substitute
+from .derivatives import Derivatives
+from .paths import PathProse
 
 
-def _tex_names(g, loss: str) -> dict[str, str]:
-    """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}})."""
+def _tex_names(g, losses, stations: dict[str, ir.E]) -> dict[str, str]:
+    """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}}).
+
+    Stations (K^-1, X X^T) are named by their own LaTeX.
+    """
     names = dict(g.tex)
-    lt = ir.bold_name(loss, ir.ONE, {})
-    names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {t}}}" for n, t in g.tex.items()})
+    names.update({n: ir.bold_name(n, e.shape, {}) if n.isidentifier() else ir.tex(e, g.tex)
+                  for n, e in stations.items()})
+    for loss in losses:
+        lt = names.get(loss) or ir.bold_name(loss, ir.ONE, {})
+        names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {t}}}" for n, t in list(names.items())
+                      if not n.startswith("d") or "/" not in n})
     return names
 
 
@@ -71,14 +80,48 @@ def _text_value(v: sympy.Matrix, precision: int) -> str:
 
 
 @dataclass(frozen=True)
+class GradientsOf:
+    """A gradients ask for a loss other than the output (a named term such as L1), with its targets."""
+
+    of: str
+    names: tuple[str, ...]
+
+
+def loss_and_targets(g, ask: Ask) -> tuple[str, tuple[str, ...]]:
+    """Which scalar a gradients ask differentiates, and with respect to what."""
+    if isinstance(ask.arg, GradientsOf):
+        return ask.arg.of, ask.arg.names
+    return g.output, tuple(ask.arg or g.parameters)
+
+
+def sub_losses(g) -> tuple[str, ...]:
+    """The named terms of an output that is their sum (L = -c + L1 + L2): (L1, L2); else ()."""
+    expr = ir.simp(g.equations[g.output])
+    terms = expr.args if expr.op == "add" else (expr,)
+    out = []
+    for t in terms:
+        used = names_in(t)
+        if not used & set(g.equations):
+            continue  # a constant such as -c
+        k, scalars, core = ir._coeff(t)
+        if k != 1 or scalars or core.op != "var" or core.name not in g.equations or used - {core.name}:
+            return ()
+        out.append(core.name)
+    return tuple(out) if len(out) > 1 else ()
+
+
+@dataclass(frozen=True)
 class MatrixComputation:
     """The gradients (closed forms) every part needs, and the numeric instance's values where all are given."""
 
     problem: Problem
-    grads: dict[str, Gradient]
+    grads: dict[str, Gradient]  # of the output
     wanted: tuple[str, ...]
     numeric: dict[str, sympy.Matrix]  # equation and input name -> value (empty: no numeric instance)
     numeric_grads: dict[str, sympy.Matrix]  # gradient name -> value at the instance
+    by_loss: dict = None  # loss -> {name: Gradient}, the output's included
+    equations: dict = None  # the equations with the exam's intermediates (K^-1, X X^T) named, in order
+    stations: dict = None  # intermediate name -> its expression
 
     @property
     def model(self):
@@ -88,15 +131,22 @@ class MatrixComputation:
 def compute(problem: Problem) -> MatrixComputation:
     """Reverse mode over the equations for every asked gradient, then the numbers of a numeric instance."""
     g = problem.model
-    wanted: list[str] = []
+    wanted: dict[str, list[str]] = {g.output: []}
     for ask in problem.asks:
-        if ask.what in ("gradients", "stored_for_backward"):
-            wanted += list((ask.arg if ask.what == "gradients" else None) or g.parameters)
-    wanted = list(dict.fromkeys(wanted))
+        if ask.what == "gradients":
+            loss, names = loss_and_targets(g, ask)
+            wanted.setdefault(loss, []).extend(names)
+        elif ask.what == "stored_for_backward":
+            wanted[g.output].extend(g.parameters)
+    for sub in sub_losses(g):  # the output's gradient is worked as the sum of its terms' gradients
+        wanted.setdefault(sub, []).extend(wanted[g.output])
+    wanted = {k: list(dict.fromkeys(v)) for k, v in wanted.items()}
     try:
-        grads = reverse(g.equations, g.shapes, g.output, wanted)
+        by_loss = {loss: reverse(g.equations, g.shapes, loss, names, named=True) for loss, names in wanted.items()}
     except CalculusError as exc:
         raise ProblemError(str(exc), problem.file) from None
+    eqs, _, found = stations(g.equations, g.shapes)
+    grads = by_loss[g.output]
     numeric = _forward_values(g) if g.values and _all_given(g) else {}
     numeric_grads = {}
     if numeric:
@@ -109,7 +159,7 @@ def compute(problem: Problem) -> MatrixComputation:
             if e.op == "ce" and e.args[0].op == "var" and e.args[0].name in numeric:
                 av, yv = numeric[e.args[0].name], evaluate(e.args[1], dict(numeric), g.dims)
                 numeric_grads[e.args[0].name] = sympy.Matrix(av.rows, 1, lambda i, j: -yv[i] / av[i] if yv[i] else 0)
-    return MatrixComputation(problem, grads, tuple(wanted), numeric, numeric_grads)
+    return MatrixComputation(problem, grads, tuple(wanted[g.output]), numeric, numeric_grads, by_loss, eqs, found)
 
 
 def _all_given(g) -> bool:
@@ -126,6 +176,11 @@ def _forward_values(g) -> dict[str, sympy.Matrix]:
             break
         try:
             env[name] = evaluate(expr, env, g.dims)
+            if any(v.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for v in env[name]):
+                raise ValueError("division by zero" if any(v.has(sympy.zoo) for v in env[name])
+                                 else "the value is undefined")
+            if any(v.is_real is False for v in env[name]):
+                raise ValueError("a value is not a real number (a square root or logarithm of a negative number?)")
         except (ValueError, ZeroDivisionError, TypeError) as exc:  # a singular matrix, log of 0, ...
             what = "a matrix to invert is singular" if "invertible" in str(exc).lower() else str(exc)
             w = g.where.get(name)
@@ -133,37 +188,51 @@ def _forward_values(g) -> dict[str, sympy.Matrix]:
     return env
 
 
-def needed_for(comp: MatrixComputation, targets) -> list[str]:
+def needed_for(comp: MatrixComputation, targets, loss: str | None = None) -> list[str]:
     """The adjoints on the way from the loss to the targets, in the order backpropagation computes them."""
+    loss = loss or comp.model.output
+    grads = comp.by_loss[loss]
     out = set(targets)
     changed = True
     while changed:
         changed = False
-        for name, gr in comp.grads.items():
+        for name, gr in grads.items():
             if name in out:
                 for p in gr.paths:
-                    if p.child not in out and p.child != comp.model.output:
+                    if p.child not in out and p.child != loss:
                         out.add(p.child)
                         changed = True
-    # backpropagation's order: each equation's adjoint, then the parameters that equation uses directly
+    # backpropagation's order: each equation's adjoint, then the parameters whose last use (going
+    # backwards) that equation is: W after P = W x, not after K = W^T P - x
     order: list[str] = []
-    for name in reversed(list(comp.model.equations)):
-        if name in comp.grads:
+    eqs = list(comp.equations)
+    first_use: dict[str, str] = {}
+    for name in eqs:
+        for p in sorted(names_in(comp.equations[name])):
+            first_use.setdefault(p, name)
+    for name in reversed(eqs):
+        if name in grads:
             order.append(name)
-        used = names_in(comp.model.equations[name])
-        order += [p for p in comp.model.shapes if p in used and p in comp.grads and p not in comp.model.equations
+        order += [p for p in comp.model.shapes if first_use.get(p) == name and p in grads and p not in comp.equations
                   and p not in order]
-    order += [n for n in targets if n not in order and n in comp.grads]
+    order += [n for n in targets if n not in order and n in grads]
     return [n for n in order if n in out]
 
 
-def gradient_value(comp: MatrixComputation, name: str):
+def gradient_value(comp: MatrixComputation, name: str, loss: str | None = None):
     """A gradient's answer: its value at the numeric instance, else its closed form (None: neither)."""
+    loss = loss or comp.model.output
+    grads = comp.by_loss[loss]
     if comp.numeric:
-        v = comp.numeric_grads.get(name)
+        v = comp.numeric_grads.get(name) if loss == comp.model.output else None
+        if v is None and name in grads:
+            try:
+                v = evaluate(grads[name].closed, dict(comp.numeric), comp.model.dims)
+            except (ValueError, KeyError, TypeError):
+                v = None
         if v is not None:
             return matrix_value(v)
-    return comp.grads[name].closed if name in comp.grads else None
+    return grads[name].closed if name in grads else None
 
 
 def stored_reads(comp: MatrixComputation, ask: Ask):
@@ -184,7 +253,7 @@ def stored_reads(comp: MatrixComputation, ask: Ask):
     return reads, sizes, sympy.factor(sympy.Integer(ask.arg) * sympy.Add(*sizes))
 
 
-class MatrixView:
+class MatrixView(PathProse, Derivatives):
     """Builds a matrix problem's parts from its computation."""
 
     def __init__(self, problem: Problem, comp: MatrixComputation, answers):
@@ -196,7 +265,8 @@ class MatrixView:
         self.grads = comp.grads
         self.numeric = comp.numeric
         self.answers = answers
-        self.names = _tex_names(g, self.loss)
+        self.stations = comp.stations or {}
+        self.names = _tex_names(g, list(comp.by_loss), self.stations)
         self.shown: set[str] = set()
         self.precision = problem.precision
 
@@ -246,15 +316,54 @@ class MatrixView:
         return [Form("=", *rule), Form("=", *sub)]
 
     def backward(self, ask: Ask) -> list[Step]:
+        loss, targets = loss_and_targets(self.g, ask)
+        subs = sub_losses(self.g) if loss == self.g.output else ()
+        if subs and all(t in self.comp.by_loss[s] or t not in self.grads for s in subs for t in targets):
+            return self._by_terms(subs, targets)
+        return self._backward(loss, targets)
+
+    def _backward(self, loss: str, targets) -> list[Step]:
         steps = []
-        for name in needed_for(self.comp, ask.arg or self.g.parameters):
-            if f"grad:{name}" in self.shown:
+        grads = self.comp.by_loss[loss]
+        for name in needed_for(self.comp, targets, loss):
+            if f"grad:{loss}:{name}" in self.shown:
                 continue
-            self.shown.add(f"grad:{name}")
-            fused = self._softmax_ce(name)
+            self.shown.add(f"grad:{loss}:{name}")
+            fused = self._softmax_ce(name) if loss == self.loss else None
             if fused is not None:
                 steps.append(self._softmax_ce_derivation(*fused, self.precision))
-            steps.append(self._step(self.grads[name], self.precision))
+            steps += self._derivatives(grads[name])
+            steps.append(self._step(grads[name], self.precision, loss))
+        return steps
+
+    def _by_terms(self, subs: tuple[str, ...], targets) -> list[Step]:
+        """L = -c + L1 + L2: each term's gradient (unless shown already), then their sum (homework 3, Q2e)."""
+        steps = []
+        for t in targets:
+            if f"grad:{self.loss}:{t}" in self.shown or t not in self.grads:
+                continue
+            self.shown.add(f"grad:{self.loss}:{t}")
+            for sub in subs:
+                steps += self._backward(sub, [t])
+            lhs = self.names[f"d{self.loss}/d{t}"]
+            terms = [ir.var(f"d{sub}/d{t}", self.g.shapes[t]) for sub in subs]
+            rule = ir.add(*terms)
+            total = ir.simp(ir.add(*[self.comp.by_loss[sub][t].closed for sub in subs]))
+            forms = [Form("=", self.tex(rule), ir.text(rule)), Form("=", self.tex(total), ir.text(total))]
+            value = self.comp.numeric_grads.get(t) if self.numeric else None
+            if value is not None:
+                forms.append(Form("=", _tex_value(value, self.precision), _text_value(value, self.precision)))
+            expr = self.g.equations[self.loss]
+            rest = [n for n in sorted(names_in(expr), key=str) if n not in subs]
+            told = ", ".join(subs[:-1]) + " and " + subs[-1]
+            free = (f", and {', '.join(rest)} {'does' if len(rest) == 1 else 'do'} not depend on {t}",
+                    f", and {', '.join(f'${self.names.get(n, n)}$' for n in rest)} "
+                    f"{'does' if len(rest) == 1 else 'do'} not depend on ${self.names.get(t, t)}$") if rest else ("", "")
+            text = f"{self.loss} = {ir.text(expr)}{free[0]}, so its gradient is the sum of those of {told}:"
+            tex_ = (f"${self.names.get(self.loss, self.loss)} = {self.tex(expr)}${free[1]}, so its gradient is the sum "
+                    "of those of " + ", ".join(f"${self.names.get(n, n)}$" for n in subs[:-1])
+                    + f" and ${self.names.get(subs[-1])}$:")
+            steps.append(Step(f"d{self.loss}/d{t}", text, (Equation(lhs, f"∂{self.loss}/∂{t}", tuple(forms)),), tex_))
         return steps
 
     def _softmax_ce(self, name: str):
@@ -295,56 +404,61 @@ class MatrixView:
                      f"each entry of ${at}$ on every entry of ${self.names.get(z, z)}$, so")
         return Step(f"d{self.loss}/d{a}", prose, eqs, prose_tex)
 
-    def _step(self, gr: Gradient, precision: int) -> Step:
-        lhs = self.names[f"d{self.loss}/d{gr.name}"]
-        lhs_t = f"∂{self.loss}/∂{gr.name}"
+    def _step(self, gr: Gradient, precision: int, loss: str | None = None) -> Step:
+        loss = loss or self.loss
+        lhs = self.names[f"d{loss}/d{gr.name}"]
+        lhs_t = f"∂{loss}/∂{gr.name}"
         forms = []
+        before: list[Equation] = []
+        rule = gr.rule
+        if len({p.child for p in gr.paths}) > 1 and not gr.merged:  # W^T in K = W^T P - x: dL/dW^T first
+            rule, before = self._transposed_paths(gr, loss)
+        if gr.merged and gr.plain is None:  # 1/2 K + 1/2 K = K
+            terms = [ir.simp(p.term) for p in gr.paths]
+            forms.append(Form("=", self.tex(ir.E("add", tuple(terms), terms[0].shape)),
+                              ir.text(ir.E("add", tuple(terms), terms[0].shape))))
         if gr.plain is not None:  # first as the rules give it, then with the symmetry used
             forms.append(Form("=", self.tex(gr.plain), ir.text(gr.plain)))
         if len(gr.paths) > 1 or gr.rule != gr.closed:
-            forms.append(Form("=", self.tex(gr.rule), ir.text(gr.rule)))
+            forms.append(Form("=", self.tex(rule), ir.text(rule)))
         forms.append(Form("=", self.tex(gr.closed), ir.text(gr.closed)))
         forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
-        value = self.comp.numeric_grads.get(gr.name) if self.numeric else None
+        value = (self.comp.numeric_grads.get(gr.name) if loss == self.loss else None) if self.numeric else None
         if value is not None:
             forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
-        prose, prose_tex = self._paths_prose(gr)
+        prose, prose_tex = self._paths_prose(gr, loss)
         forms = [f for f in forms if f.tex != lhs]  # never a tautology such as dL/do = dL/do
         if not forms:  # an unspecified loss: its gradient is where backpropagation starts
             prose = (f"The loss is left unspecified, so backpropagation starts from its gradient with respect to "
-                     f"{gr.name}, ∂{self.loss}/∂{gr.name}, which stays as it is.")
+                     f"{gr.name}, ∂{loss}/∂{gr.name}, which stays as it is.")
             prose_tex = (tex_escape("The loss is left unspecified, so backpropagation starts from its gradient with "
                                     "respect to ") + f"${self.names.get(gr.name, gr.name)}$, ${lhs}$, which stays as it is.")
             return Prose(prose, prose_tex)
-        return Step(f"d{self.loss}/d{gr.name}", prose, (Equation(lhs, lhs_t, tuple(forms)),), prose_tex)
+        return Step(f"d{loss}/d{gr.name}", prose, (*before, Equation(lhs, lhs_t, tuple(forms))), prose_tex)
 
-    def _paths_prose(self, gr: Gradient) -> tuple[str, str]:
-        children = list(dict.fromkeys(p.child for p in gr.paths))
-        if len(gr.paths) < 2:
-            return "", ""
-        g = gr.name
-        if gr.merged:
-            sym = [c for c in children if c != self.loss and ir.is_symmetric(ir.var(c, self.g.shapes[c], True))
-                   and self.g.shapes[c][0] == self.g.shapes[c][1] and self.g.shapes[c] != ir.ONE
-                   and ir.is_symmetric(ir.simp(self.g.equations.get(c, ir.var(c, self.g.shapes[c]))))]
-            why = (f" {' and '.join(sym)} is symmetric, and so is the gradient with respect to it, so the paths give "
-                   "equal terms, merged into one:") if sym else " The terms are equal, and are merged into one:"
-            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths, whose contributions add up.{why}"
-        else:
-            through = " and ".join(children) if len(children) > 1 else f"{children[0]}, where {g} appears {len(gr.paths)} times"
-            text = f"{g} reaches {self.loss} along {len(gr.paths)} paths (through {through}); their contributions add up"
-            used = names_in(gr.plain) if gr.plain is not None else set()
-            sym = [n for n in self.g.equations if n in used and n != self.loss  # equation order: deterministic
-                   and self.g.shapes[n][0] == self.g.shapes[n][1] != 1 and
-                   ir.is_symmetric(ir.var(n, self.g.shapes[n], True))]
-            if len(sym) == 1:
-                text += f", and {sym[0]} is symmetric, so its inverse transposed is its inverse:"
-            elif sym:
-                text += (f", and {', '.join(sym[:-1])} and {sym[-1]} are symmetric, so the inverse of each, "
-                         "transposed, is its inverse:")
-            else:
-                text += ":"
-        return text, tex_escape(text)
+    def _transposed_paths(self, gr: Gradient, loss: str) -> tuple[ir.E, list[Equation]]:
+        """The rule with each path through W^T written (dL/dW^T)^T, and dL/dW^T's own line (homework 3, Q1)."""
+        terms, eqs = [], []
+        values = {f"d{loss}/d{k}": g.closed for k, g in self.comp.by_loss[loss].items()}
+        for p in gr.paths:
+            if p.via is None or p.via.op != "T" or p.via.args[0].name != gr.name:
+                terms.append(ir.simp(p.term))
+                continue
+            name = f"d{loss}/d{gr.name}ᵀ"
+            shape = p.via.shape
+            self.names[name] = rf"\frac{{\partial {self.names.get(loss, loss)}}}{{\partial {self.tex(p.via)}}}"
+            terms.append(ir.T(ir.var(name, shape)))
+            own = ir.simp(ir.T(p.term))
+            closed = ir.simp(substitute(own, values))
+            forms = [Form("=", self.tex(own), ir.text(own))]
+            if closed != own:
+                forms.append(Form("=", self.tex(closed), ir.text(closed)))
+            named = {k: e for k, e in self.stations.items() if k.isidentifier()}
+            spelled = substitute(closed, named)  # K P^T = K (W x)^T, as the seed writes it
+            if spelled != closed:
+                forms.append(Form("=", self.tex(spelled), ir.text(spelled)))
+            eqs.append(Equation(self.names[name], f"∂{loss}/∂{ir.text(p.via)}", tuple(forms)))
+        return ir.E("add", tuple(terms), gr.rule.shape), eqs
 
     def stored(self, ask: Ask) -> list[Step]:
         """Which forward quantities the backward pass reads, their sizes, and the bytes."""
