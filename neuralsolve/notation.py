@@ -193,7 +193,8 @@ def _shown(s: str) -> str:
 
 
 # How SymPy's printer spells its own constants in an answer string (E is Euler's number there).
-SYMPY_CONSTANTS = frozenset("E I pi oo zoo nan EulerGamma Catalan GoldenRatio TribonacciConstant True False".split())
+# SymPy's constants as answers spell them (Euler's number is written exp(1), so an E is always a name)
+SYMPY_CONSTANTS = frozenset("I pi oo zoo nan EulerGamma Catalan GoldenRatio TribonacciConstant True False".split())
 
 
 def answer_symbols(answers: dict[str, str]) -> list[str]:

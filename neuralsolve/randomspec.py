@@ -66,8 +66,7 @@ def read_random(r, y: Y | None) -> RandomSpec | None:
     m = r.mapping(y, "random", ("draw", "where"), ("draw",))
     draws = []
     for name, dy in r.mapping(m["draw"], "random.draw").items():
-        if not name.isidentifier():
-            r.fail(m["draw"], f"{name!r} is not a name", name)
+        r.name(m["draw"], name, "drawn value's name")
         draws.append(_read_draw(r, name, dy))
     conditions = []
     if "where" in m:

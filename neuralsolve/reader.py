@@ -22,6 +22,19 @@ class Reader:
             line, col = y.keys[key]
         raise ProblemError(msg, self.file, line, col)
 
+    def name(self, y: Y, key: str, what: str) -> str:
+        """A key of a mapping `y` that names a quantity: an ASCII identifier (α gets a hint: write alpha)."""
+        if not key.isascii():
+            from .notation import ascii_name
+
+            plain = ascii_name(key)
+            hint = f"; write {plain!r} (Greek names such as alpha print as Greek letters)" if plain else \
+                " (letters, digits and _)"
+            self.fail(y, f"the {what} {key!r} is not ASCII{hint}", key)
+        if not key.isidentifier():
+            self.fail(y, f"the {what} {key!r} is not a name (letters, digits and _, not starting with a digit)", key)
+        return key
+
     def where(self, y: Y) -> Where:
         return Where(self.file, y.line, y.col + (1 if y.quoted else 0))
 

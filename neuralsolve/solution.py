@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from .functions import standard
 from .latex import short_exact, tex_escape
@@ -174,7 +175,14 @@ def answer_string(v) -> str:
         return str(sympy.Float(v, 30))
     if not v.free_symbols and not short_exact(v):  # exp(2)/(e + exp(2) + exp(3)): its value, to 30 digits
         return str(sympy.Float(v.evalf(40), 30))
-    return sympy.sstr(standard(v))
+    return _AnswerPrinter().doprint(standard(v))
+
+
+class _AnswerPrinter(StrPrinter):
+    """SymPy's own spelling, except Euler's number as exp(1): an answer's E is then always a name (dE/dx)."""
+
+    def _print_Exp1(self, expr):
+        return "exp(1)"
 
 
 def marks_text(m) -> str | None:

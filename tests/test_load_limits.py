@@ -37,6 +37,12 @@ RUNAWAY = {
                                         "    z: W @ x\n    L: z.T @ z / q\n"
                                         "  values: {W: [[1, 0], [0, 1]], x: [1, 2], q: 0}\n",
                                         "6:8: computing L with the values given: division by zero"),
+    "a Greek letter as an equation name": ("title: t\ngraph:\n  equations:\n    λ_rec: 2*x\n",
+                                           "4:5: the equation name 'λ_rec' is not ASCII; write 'lambda_rec' "
+                                           "(Greek names such as alpha print as Greek letters)"),
+    "a key that is not a name": ("title: t\nmatrix:\n  shapes: {1W: [2, 2]}\n  equations:\n    L: 1\n",
+                                 "3:12: the shape's name '1W' is not a name (letters, digits and _, not starting "
+                                 "with a digit)"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),

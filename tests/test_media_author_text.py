@@ -303,7 +303,7 @@ def test_names_that_collide_with_sympy_read_back_as_names():
 def test_eulers_number_in_a_numeric_answer_stays_eulers_number():
     w = solve(problem(equations="F: exp(x) + exp(2*x)", values="{x: 1}"))
     doc = json.loads(w.json())
-    assert doc["answers"]["F"] == "E + exp(2)" and doc["symbols"] == []
+    assert doc["answers"]["F"] == "exp(1) + exp(2)" and doc["symbols"] == []
     assert _read(doc, doc["answers"]["F"]) == sympy.E + sympy.exp(2)
 
 
@@ -313,3 +313,17 @@ def test_a_unicode_name_the_parser_never_sees_still_prints_as_latex():
     # a YAML key such as an equation's name reaches the printer without the parser's check
     assert [name_tex(n) for n in ("α", "λ_rec", "xβ", "é")] == [
         r"\alpha", r"\lambda_{\mathrm{rec}}", r"x_{\beta}", r"\mathrm{\fbox{\texttt{U+00E9}}}"]
+
+
+def test_eulers_number_is_spelled_exp_1_so_an_answer_named_E_reads_back_as_a_name():
+    import json
+
+    import sympy
+
+    import neuralsolve
+
+    w = neuralsolve.solve_text("title: t\ngraph:\n  equations:\n    y: exp(1)*E + x\n  values: {x: 1}\n")
+    doc = json.loads(w.json())
+    assert doc["answers"]["y"] == "exp(1)*E + 1" and "E" in doc["symbols"]
+    back = sympy.sympify(doc["answers"]["y"], locals={n: sympy.Symbol(n) for n in doc["symbols"]})
+    assert back == sympy.Symbol("E") * sympy.exp(1) + 1

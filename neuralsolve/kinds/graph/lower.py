@@ -22,8 +22,7 @@ def lower(r, y, notation_y) -> Graph:
         r.fail(eq_y, f"more than {MAX_EQUATIONS} equations")
     parsed = {}
     for name, ey in eqs.items():
-        if not name.isidentifier():
-            r.fail(eq_y, f"equation name {name!r} is not a name (letters, digits and _)", name)
+        r.name(eq_y, name, "equation name")
         parsed[name] = r.expr(ey, f"the equation for {name}")
     order = _topological(r, eq_y, parsed)
     leaves: list[str] = []
@@ -37,6 +36,7 @@ def lower(r, y, notation_y) -> Graph:
     values = {}
     if "values" in m and m["values"].value is not None:
         for name, vy in r.mapping(m["values"], "values").items():
+            r.name(m["values"], name, "value's name")
             if name in parsed:
                 r.fail(m["values"], f"{name!r} is defined by an equation; give values only for inputs and parameters", name)
             if name not in leaves:

@@ -50,6 +50,7 @@ def lower(r, y, notation_y) -> MatrixGraph:
                   ("shapes", "equations"))
     shapes: dict[str, tuple] = {}
     for name, sy in r.mapping(m["shapes"], "shapes").items():
+        r.name(m["shapes"], name, "shape's name")
         dims = [_dim(r, d) for d in r.seq(sy, f"the shape of {name}")]
         if len(dims) > 2:
             r.fail(sy, f"the shape of {name} has {len(dims)} dimensions; give [rows, columns], [n] or []")
@@ -59,6 +60,7 @@ def lower(r, y, notation_y) -> MatrixGraph:
     equations: dict[str, ir.E] = {}
     eq_y = r.mapping(m["equations"], "equations")
     for name, ey in eq_y.items():
+        r.name(m["equations"], name, "equation name")
         if name in shapes:
             r.fail(m["equations"], f"{name!r} has a declared shape; an equation's shape comes from its expression", name)
         b = Builder(shapes, symmetric, r.where(ey), name)
