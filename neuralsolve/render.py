@@ -50,11 +50,18 @@ def _text_env() -> jinja2.Environment:
     )
     env.filters["escape_rich"] = lambda s: to_terminal(s, math=text)
     env.filters["escape_md"] = _escape_md
+    env.filters["italic_md"] = _italic_md
     env.filters["escape_rich_line"] = lambda s: to_terminal(s, line=True, math=text)
     env.filters["escape_md_line"] = lambda s: to_markdown(s, line=True, math=tex)
     env.filters["rich_table"] = _rich_table
     env.filters["nowrap"] = _nowrap
     return env
+
+
+def _italic_md(s: str) -> str:
+    """Escaped Markdown set in italics paragraph by paragraph (one *...* across a blank line would break)."""
+    paragraphs = [p.strip() for p in s.split("\n\n") if p.strip()]
+    return "\n\n".join(f"*{p}*" for p in paragraphs)
 
 
 def _nowrap(s: str) -> str:

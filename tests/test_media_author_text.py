@@ -327,3 +327,11 @@ def test_eulers_number_is_spelled_exp_1_so_an_answer_named_E_reads_back_as_a_nam
     assert doc["answers"]["y"] == "exp(1)*E + 1" and "E" in doc["symbols"]
     back = sympy.sympify(doc["answers"]["y"], locals={n: sympy.Symbol(n) for n in doc["symbols"]})
     assert back == sympy.Symbol("E") * sympy.exp(1) + 1
+
+
+def test_a_question_of_several_paragraphs_stays_in_italics_in_markdown():
+    import neuralsolve
+
+    w = neuralsolve.solve_text("title: t\ngraph:\n  equations:\n    y: 2*x\nparts:\n  - question: \"First.\\n\\nSecond.\"\n"
+                               "    ask: forward\n")
+    assert "*First.*\n\n*Second.*" in w.markdown()
