@@ -297,8 +297,7 @@ ERRORS = [
     ("  initial: {h: 0}\n", "", "4:24: h[t-1] at t = 1 needs a starting value h[0]: give initial: {h: 0}"),
     ("f: step", "f: stepp", "6:18: unknown function 'stepp' for f (give a catalogue name or an expression in x); "
                             "did you mean 'step'?"),
-    ("w1: 1,", "w1: [1, 2],", "7:16: only scalar recurrences are supported yet: w1 must be one number (vector and "
-                              "matrix weights are not supported)"),
+    ("w1: 1,", "w1: [1, 2],", "4:11: the equation for h[t] computes a 2-vector, but h[0] is a scalar"),
     ("w3*h[t]", "w3*h", "5:14: h is a sequence; write h[t] or h[t-1]"),
     ("y[t]:", "y[t-1]:", "5:5: an equation defines a quantity at step t, written like h[t], not 'y[t-1]'"),
     ("w1*x[t]", "w1*x[t-1]", "4:14: x is an input, given for t = 1 to 3; read it as x[t] (at t = 1, x[t-1] would "
@@ -417,3 +416,139 @@ def test_indexed_names_print_with_their_time_as_a_subscript():
     w = neuralsolve.solve_text(SEED.replace("h[", "h2[").replace("initial: {h:", "initial: {h2:"))
     assert r"h_{2,1} &= f{\left(w_{1} x_{1} + w_{2} h_{2,0} + b_{2}\right)}" in w.markdown()
     assert w.answers["h2[1]"] == "1"
+
+
+# -- vector and matrix recurrences ---------------------------------------------------------
+VECTOR = """title: v
+rnn:
+  equations:
+    h[t]: tanh(W @ x[t] + U @ h[t-1] + b)
+    y[t]: V @ h[t] + c
+  values: {W: [[1, -2, 0.5], [0.5, 1, -1]], U: [[0.5, -1], [0.25, 0.5]], b: [0.1, -0.2], V: [[1, 2], [-1, 0.5]],
+           c: [0, 0.5]}
+  initial: {h: [0.5, -0.5]}
+  inputs: {x: [[1, 0, 2], [0, 1, -1], [1, 1, 1]]}
+  targets: {y: [[1, 0], [0, 1], [1, 1]]}
+parts:
+  - ask: [forward, loss, {gradients: [W, U, b, V, c]}]
+"""
+VECTOR_VALUES = {"W": [[1, -2, 0.5], [0.5, 1, -1]], "U": [[0.5, -1], [0.25, 0.5]], "b": [0.1, -0.2],
+                 "V": [[1, 2], [-1, 0.5]], "c": [0, 0.5]}
+
+
+def _vector_run(p: dict) -> tuple[list, list, float]:
+    """The recurrence in plain floats: h_t = tanh(W x_t + U h_(t-1) + b), y_t = V h_t + c, L = sum 1/2 |y - y*|^2."""
+    import math
+
+    def mv(m, v):
+        return [sum(a * b for a, b in zip(row, v)) for row in m]
+
+    xs, ts = [[1, 0, 2], [0, 1, -1], [1, 1, 1]], [[1, 0], [0, 1], [1, 1]]
+    h, hs, ys, loss = [0.5, -0.5], [], [], 0.0
+    for x, t in zip(xs, ts):
+        h = [math.tanh(a + b + c) for a, b, c in zip(mv(p["W"], x), mv(p["U"], h), p["b"])]
+        y = [a + c for a, c in zip(mv(p["V"], h), p["c"])]
+        hs.append(h)
+        ys.append(y)
+        loss += sum(0.5 * (a - b) ** 2 for a, b in zip(y, t))
+    return hs, ys, loss
+
+
+def test_vector_forward_matches_plain_floats():
+    got = answers(VECTOR)
+    hs, ys, loss = _vector_run(VECTOR_VALUES)
+    for t in range(3):
+        for i in range(2):
+            assert float(got[f"h[{t + 1}]_{i + 1}"]) == pytest.approx(hs[t][i], abs=1e-12)
+            assert float(got[f"y[{t + 1}]_{i + 1}"]) == pytest.approx(ys[t][i], abs=1e-12)
+    assert float(got["L"]) == pytest.approx(loss, abs=1e-12)
+
+
+def test_vector_bptt_gradients_match_finite_differences():
+    import copy
+
+    got = answers(VECTOR)
+    count = 0
+    for name, value in VECTOR_VALUES.items():
+        rows = value if isinstance(value[0], list) else [value]
+        for i, row in enumerate(rows):
+            for j in range(len(row)):
+                def at(d):
+                    p = copy.deepcopy(VECTOR_VALUES)
+                    if isinstance(value[0], list):
+                        p[name][i][j] += d
+                    else:
+                        p[name][j] += d
+                    return _vector_run(p)[2]
+                key = f"dL/d{name}_{i + 1}_{j + 1}" if isinstance(value[0], list) else f"dL/d{name}_{j + 1}"
+                numeric = (at(1e-6) - at(-1e-6)) / 2e-6
+                assert float(got[key]) == pytest.approx(numeric, abs=1e-6), key
+                count += 1
+    assert count == 6 + 4 + 2 + 4 + 2
+
+
+def test_vector_problem_file_forward_and_answers_per_unit():
+    d = doc("rnn-vector")
+    a = d["answers"]
+    assert sympy.sympify(a["h[1]_1"]) == sympy.tanh(1) and sympy.sympify(a["h[1]_2"]) == 0
+    import math
+    h2 = [math.tanh(0.5 * math.tanh(1)), math.tanh(1)]
+    assert float(sympy.sympify(a["h[2]_1"])) == pytest.approx(h2[0], abs=1e-12)
+    assert float(sympy.sympify(a["y[2]_1"])) == pytest.approx(sum(h2), abs=1e-12)
+    assert {"dL/dU_1_2", "dL/dV_1_1", "dL/dV_1_2"} <= set(a)
+    text = neuralsolve.solve(PROBLEMS / "rnn-vector.yaml").markdown()
+    assert r"h_{1} &= \tanh\left(W x_{1} + U h_{0} + b\right)" in text
+    assert r"\tanh\left(\begin{bmatrix} 1 \\ 0 \end{bmatrix}\right)" in text
+    assert "starting from h\\[0\\] = \\[0, 0\\]" in text
+
+
+def test_vector_with_a_named_function_and_a_scalar_weight():
+    src = VECTOR.replace("tanh(W @ x[t]", "f(W @ x[t]").replace("  values:", "  functions: {f: tanh}\n  values:")
+    src = src.replace("V @ h[t] + c", "2 * (V @ h[t]) + c")
+    got = answers(src)
+    hs, _, _ = _vector_run(VECTOR_VALUES)
+    assert float(got["h[3]_2"]) == pytest.approx(hs[2][1], abs=1e-12)
+    v = VECTOR_VALUES["V"]
+    assert float(got["y[3]_1"]) == pytest.approx(2 * (v[0][0] * hs[2][0] + v[0][1] * hs[2][1]), abs=1e-12)
+
+
+VECTOR_ERRORS = [
+    ("W: [[1, -2, 0.5], [0.5, 1, -1]]", "W: [[1, -2], [0.5, 1]]",
+     "4:11: the equation for h[t]: a 2x2 matrix @ a 3-vector: the matrix needs 2 columns to match the vector's "
+     "3 entries"),
+    ("b: [0.1, -0.2]", "b: [0.1, -0.2, 0]",
+     "4:11: the equation for h[t]: cannot add b, a 3-vector, and U*h[t-1], a 2-vector"),
+    ("initial: {h: [0.5, -0.5]}", "initial: {h: [0.5, -0.5, 1]}",
+     "4:11: the equation for h[t]: a 2x2 matrix @ a 3-vector: the matrix needs 2 columns to match the vector's "
+     "3 entries"),
+    ("targets: {y: [[1, 0], [0, 1], [1, 1]]}", "targets: {y: [[1], [0], [1]]}",
+     "10:16: targets: y gives a 1-vector per step, but y[t] is a 2-vector"),
+    ("[1, 1, 1]]}", "[1, 1]]}", "9:39: inputs: x: every step needs the same shape, a 3-vector, not a 2-vector"),
+    ("U: [[0.5, -1], [0.25, 0.5]]", "U: [[0.5, -1], [0.25]]",
+     "6:60: the value of U: every row of a matrix needs the same number of entries (2)"),
+    ("U @ h[t-1]", "U @ W", "4:11: the equation for h[t]: U*W: a product may be a matrix @ a vector, or a number "
+                            "times a vector; not a 2x2 matrix times a 2x3 matrix"),
+]
+
+
+@pytest.mark.parametrize("old, new, message", VECTOR_ERRORS,
+                         ids=[e[2].split(": ", 1)[1][:40] for e in VECTOR_ERRORS])
+def test_vector_shape_errors_are_located_and_name_the_equation(write, old, new, message):
+    assert old in VECTOR
+    path = write(VECTOR.replace(old, new, 1))
+    with pytest.raises(ProblemError) as exc:
+        neuralsolve.solve(path)
+    assert str(exc.value) == f"{path}:{message}"
+
+
+def test_vector_one_unit_output_takes_numbers_as_targets_and_design_is_scalar_only(write):
+    src = VECTOR.replace("V: [[1, 2], [-1, 0.5]],", "V: [[1, 2]],").replace("c: [0, 0.5]", "c: [0]")
+    src = src.replace("targets: {y: [[1, 0], [0, 1], [1, 1]]}", "targets: {y: [1, 0, 1]}")
+    got = answers(src)
+    hs, _, _ = _vector_run(VECTOR_VALUES)
+    y = [hs[t][0] + 2 * hs[t][1] for t in range(3)]
+    assert float(got["L"]) == pytest.approx(sum(0.5 * (a - b) ** 2 for a, b in zip(y, [1, 0, 1])), abs=1e-12)
+    path = write(src.replace("  - ask: [forward, loss, {gradients: [W, U, b, V, c]}]",
+                             "  - ask: {design: {unknowns: [c], examples: [{x: [1, 0, 1], y: [1, 0, 1]}]}}"))
+    with pytest.raises(ProblemError, match="design works on scalar recurrences only"):
+        neuralsolve.solve(path)

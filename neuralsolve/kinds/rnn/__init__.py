@@ -25,6 +25,7 @@ from .design import compute_design, read_design
 from .design_steps import design_steps
 from .model import RNNGraph, tsym
 from .steps import RNNView
+from .vector import vector_given
 from .verify import verify_designs, verify_forward
 
 
@@ -87,7 +88,7 @@ def _design_answers(comp: RNNTraced, ask: Ask) -> dict:
 # -- sentences -------------------------------------------------------------------
 def _forward_sentence(problem, ask):
     g = problem.model
-    names = [rec.name for rec in g.recurrences]
+    names = [e.name for e in g.vector] or [rec.name for rec in g.recurrences]
     text = (f"Unroll the network over t = 1, ..., {g.steps} and compute "
             + " and ".join(f"{n}[t]" for n in names) + " at every step, showing each step.")
     tex = (rf"Unroll the network over $t = 1, \ldots, {g.steps}$ and compute "
@@ -97,8 +98,9 @@ def _forward_sentence(problem, ask):
 
 def _hidden_state_sentence(problem, ask):
     g = problem.model
-    names = ", ".join(f"{s}[t]" for s in g.states)
-    names_tex = ", ".join(f"${g.tex[tsym(s, 0).name]}$" for s in g.states)
+    states = [e.name for e in g.vector if any(u in g.states for u in e.units)] if g.vector else g.states
+    names = ", ".join(f"{s}[t]" for s in states)
+    names_tex = ", ".join(f"${g.tex[tsym(s, 0).name]}$" for s in states)
     return (f"Which part of the equations defines the current hidden state {names}?",
             f"Which part of the equations defines the current hidden state {names_tex}?")
 
@@ -113,7 +115,11 @@ def _gradient_sentence(problem, ask):
                     and all(m in wrt for m in members)), None)
         if seq in done:
             continue
-        if seq is not None:
+        if seq is not None and seq in g.matrices:  # a matrix or vector weight: every entry
+            done.add(seq)
+            texts.append(f"∂{loss}/∂{seq} (every entry)")
+            texs.append(rf"$\partial {loss_tex}/\partial {g.tex[seq]}$ (every entry)")
+        elif seq is not None:
             done.add(seq)
             texts.append(f"∂{loss}/∂{seq}[t] for t = 1, ..., {g.steps}")
             texs.append(rf"$\partial {loss_tex}/\partial {g.tex[tsym(seq, 0).name]}$ for $t = 1, \ldots, {g.steps}$")
@@ -220,8 +226,11 @@ class RNNKind(GraphKind):
         w = Writer(problem, problem.precision)
         w.text_names.update(g.text)
         x = sympy.Symbol("x")
-        rows = [(Equation(w.tex(tsym(rec.name, 0)), f"{rec.name}[t]", (w.form(rec.display),)),)
-                for rec in g.recurrences]
+        if g.vector:  # the equations over vectors as written, the values as matrices and vectors
+            rows, data, table = vector_given(g, w)
+        else:
+            rows = [(Equation(w.tex(tsym(rec.name, 0)), f"{rec.name}[t]", (w.form(rec.display),)),)
+                    for rec in g.recurrences]
         fns = []
         for name, act in g.functions:
             call = rf"{w.tex(sympy.Symbol(name))}{{\left(x\right)}}"
@@ -232,8 +241,9 @@ class RNNKind(GraphKind):
                 forms = (w.form(act.forward if act.name != "identity" else x),)
             fns.append(Equation(call, f"{name}(x)", forms))
         rows += [(f,) for f in fns]
-        data = [Equation(w.tex(sympy.Symbol(n)), n, (self._value_form(w, v),)) for n, v in g.given]
-        data += [Equation(g.tex[g.at(n, 0)], f"{n}[0]", (self._value_form(w, v),)) for n, v in g.initial]
+        if not g.vector:
+            data = [Equation(w.tex(sympy.Symbol(n)), n, (self._value_form(w, v),)) for n, v in g.given]
+            data += [Equation(g.tex[g.at(n, 0)], f"{n}[0]", (self._value_form(w, v),)) for n, v in g.initial]
         rows += [tuple(data[i:i + 4]) for i in range(0, len(data), 4)]
         if g.has_loss:
             loss = g.step_loss.display
@@ -241,14 +251,17 @@ class RNNKind(GraphKind):
             body = rf"\left({body}\right)" if loss.is_Add else body
             rows.append((Equation(g.tex[g.output], g.output, (Form(
                 "=", rf"\sum_{{t=1}}^{{{g.steps}}} {body}", f"sum over t = 1..{g.steps} of {w.text(loss)}"),)),))
-        names = _and([f"{rec.name}[t]" for rec in g.recurrences])
-        names_tex = _and([f"${g.tex[tsym(rec.name, 0).name]}$" for rec in g.recurrences])
+        eqs = [e.name for e in g.vector] or [rec.name for rec in g.recurrences]
+        names = _and([f"{n}[t]" for n in eqs])
+        names_tex = _and([f"${g.tex[tsym(n, 0).name]}$" for n in eqs])
         lead = (f"Consider the recurrent network below: at each time step t it reads its inputs and computes {names} "
                 "from them and from the previous step.")
         lead_tex = (f"Consider the recurrent network below: at each time step $t$ it reads its inputs and computes "
                     f"{names_tex} from them and from the previous step.")
         blocks = ()
-        if g.steps:
+        if g.vector:
+            blocks = (table,) if table is not None else ()
+        elif g.steps:
             seqs = [(n, vals) for n, vals in g.inputs] + [(f"{g.target_name(o)}", vals) for o, vals in g.targets]
             header = (Cell("t", "t"),) + tuple(Cell(str(t), str(t)) for t in range(1, g.steps + 1))
             body_rows = []

@@ -48,6 +48,8 @@ def read_design(r, y, arg, model: RNNGraph) -> Ask:
     if arg is None:
         r.fail(y, "design needs unknowns and examples, as in design: {unknowns: [w1, b2], examples: "
                   "[{x: [0, 1], h: [0, 1]}]}")
+    if model.vector:
+        r.fail(y, "design works on scalar recurrences only; give the weights as numbers, not vectors or matrices")
     m = r.mapping(arg, "design", ("unknowns", "examples"), ("unknowns", "examples"))
     unknowns: list[str] = []
     for uy in r.seq(m["unknowns"], "unknowns"):

@@ -16,6 +16,7 @@ from ...catalog import ACTIVATIONS, LOSSES, Activation, custom_activation
 from ...expr import ALIASES, FUNCTIONS, suggest
 from ...notation import read_notation
 from .expression import Read, fail, read_expression
+from .vector import has_lists, lower_vector
 from .model import TARGET, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, tsym, unrolled
 
 MAX_STEPS = 50  # a worked unrolling of more steps is unreadable
@@ -31,6 +32,7 @@ def lower(r, y, notation_y) -> RNNGraph:
     m = r.mapping(y, "rnn", ("equations", "functions", "values", "initial", "inputs", "targets", "loss"),
                   ("equations",))
     functions = _functions(r, m.get("functions"))
+    vector = has_lists(m)
     eq_y = m["equations"]
     eqs = r.mapping(eq_y, "equations")
     if not eqs:
@@ -49,7 +51,11 @@ def lower(r, y, notation_y) -> RNNGraph:
         if isinstance(ey.value, (dict, list)) or ey.value is None or isinstance(ey.value, bool):
             r.fail(ey, f"the equation for {key} must be an expression, not a {ey.kind}")
         text = ey.text if ey.text else str(ey.value)
+        if vector:  # W @ x[t]: a matrix times a vector, told apart from a scalar product by the shapes
+            text = text.replace("@", "*")
         keyed[km.group(1)] = (ey, read_expression(text, r.where(ey), f"the equation for {key}", functions))
+    if vector:
+        return lower_vector(r, y, notation_y, m, functions, keyed, lambda k: _order(r, eq_y, k))
     inputs = _sequences(r, m.get("inputs"), "inputs")
     if "inputs" not in m:  # inputs named only by the equations: their values come from the asks (a design's examples)
         for _, rd in keyed.values():

@@ -91,6 +91,10 @@ class RNNGraph(Graph):
     loss: str = "L"  # the loss's name (notation.loss); the output when there are targets
     bases: dict = field(default_factory=dict)  # LaTeX of each sequence's name, before its index (h, x)
     text: dict = field(default_factory=dict)  # terminal names of the template symbols (x[t], h[t-1])
+    units: dict = field(default_factory=dict)  # with vectors: each unit's sequence and index, h_1 -> (h, 1)
+    vector: tuple = ()  # with vectors: the equations as written (VectorEq), in order
+    shapes: dict = field(default_factory=dict)  # with vectors: the shape of every name, () (n,) or (r, c)
+    matrices: dict = field(default_factory=dict)  # with vectors: each value as given, name -> (shape, entries)
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -103,7 +107,10 @@ class RNNGraph(Graph):
         return TARGET if len(self.targets) == 1 else f"{TARGET}_{output}"
 
     def at(self, name: str, t: int) -> str:
-        """The node name of a sequence at step t (h[2])."""
+        """The node name of a sequence at step t (h[2]); a vector's unit h_1 at step 2 is h[2]_1."""
+        if name in self.units:
+            base, i = self.units[name]
+            return f"{base}[{t}]_{i}"
         return f"{name}[{t}]"
 
 

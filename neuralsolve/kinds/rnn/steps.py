@@ -8,6 +8,7 @@ unrolled values, and backpropagation through time with each contribution named.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import sympy
 
@@ -17,6 +18,7 @@ from ...trace import Trace, needed
 from ...writer import Writer
 from ..graph.steps import GraphView
 from .model import tsym
+from .vector import vector_equations, vector_starts
 
 
 def textbook_trace(tr: Trace) -> Trace:
@@ -46,7 +48,8 @@ def _derivative_first(partial, child: sympy.Symbol):
 
 
 def _step_of(name: str) -> int | None:
-    return int(name[name.index("[") + 1:-1]) if name.endswith("]") else None
+    m = re.fullmatch(r".*\[(\d+)\](?:_\d+)?", name)  # h[2], or a vector's unit h[2]_1
+    return int(m.group(1)) if m else None
 
 
 def _base(name: str) -> str:
@@ -76,11 +79,18 @@ class RNNView(GraphView):
     def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list:
         """Each quantity at each step (rule, numbers, value), then the unrolled values as a table."""
         g = self.graph
-        eqs = [self._definition(w, node, tr) for node in g.nodes if not node.is_leaf and node.name != g.output
-               or node.name == g.output and not g.has_loss]
+        if g.vector:  # each vector equation as written, with its matrices and vectors
+            eqs = vector_equations(g, w, tr)
+        else:
+            eqs = [self._definition(w, node, tr) for node in g.nodes if not node.is_leaf and node.name != g.output
+                   or node.name == g.output and not g.has_loss]
         starts = [(g.at(n, 0), v) for n, v in g.initial]
         start = ", ".join(f"{n} = {self._cell(w, tr.value(n)).text}" for n, _ in starts)
         start_tex = ", ".join(f"${g.tex[n]} = {self._cell(w, tr.value(n)).math}$" for n, _ in starts)
+        if g.vector:  # h[0] = [0, 0]
+            starts = vector_starts(g, w, tr)
+            start = ", ".join(f"{n} = {v[1]}" for n, _, v in starts)
+            start_tex = ", ".join(f"${n} = {v[0]}$" for _, n, v in starts)
         lead = f"Unrolling the recurrence over t = 1, ..., {g.steps}" + (f", starting from {start}" if start else "")
         lead_tex = (rf"Unrolling the recurrence over $t = 1, \ldots, {g.steps}$"
                     + (f", starting from {start_tex}" if start else ""))
@@ -125,11 +135,13 @@ class RNNView(GraphView):
         w = self._writer()
         g = self.graph
         blocks: list = []
-        for state in g.states:
-            rec = next(r for r in g.recurrences if r.name == state)
+        recs = g.vector or g.recurrences  # with vectors: the equations as written (h[t], not h_1[t])
+        states = [e.name for e in g.vector if any(u in g.states for u in e.units)] if g.vector else g.states
+        for state in states:
+            rec = next(r for r in recs if r.name == state)
             now, before = tsym(state, 0), tsym(state, 1)
-            readers = [r for r in g.recurrences if r.name != state and (state, 0) in r.reads]
-            a = "the" if len(g.states) == 1 else "a"
+            readers = [r for r in recs if r.name != state and now in r.display.free_symbols]
+            a = "the" if len(states) == 1 else "a"
             prose = (f"{state}[t] is {a} hidden state: a quantity the network carries from one step to the next "
                      f"(its previous value {state}[t-1] is read on the right-hand side). It is defined by:")
             prose_tex = (f"${g.tex[now.name]}$ is {a} hidden state: a quantity the network carries from one step "
