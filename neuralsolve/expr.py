@@ -17,7 +17,7 @@ import sympy
 
 from . import functions as fn
 from .errors import ProblemError
-from .yamlio import MAX_DIGITS, MAX_EXPONENT_10, OutOfRange, exact
+from .yamlio import literal
 from .notation import ascii_name
 
 MAX_LENGTH = 2_000
@@ -190,12 +190,9 @@ class _Builder:
             src = ast.get_source_segment(self.text, node) or repr(node.value)
             src = src.replace("_", "")
             try:
-                return exact(src)
-            except OutOfRange:
-                self.fail(node, f"the number {src!r} is out of range: at most {MAX_DIGITS} digits and exponents "
-                                f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}")
-            except (ValueError, TypeError, SyntaxError):
-                self.fail(node, f"{src!r} is not a finite number")
+                return literal(src)
+            except ValueError as exc:
+                self.fail(node, str(exc))
         if isinstance(node, ast.Name):
             name = name_of(node.id)
             if name in CONSTANTS:

@@ -118,8 +118,10 @@ MAX_ARGUMENT = 10**6
 
 def _magnitude(a):
     """|a| to a few digits (fast even for exp(10^6)); None when a is not a real number."""
-    if not a.is_number:
-        return None
+    if a.is_Float or a.is_Rational:  # the common case: no evaluation needed
+        return abs(a)
+    if not a.is_number or not a.has(sympy.exp, sympy.Pow, sympy.cosh, sympy.sinh):
+        return None  # a short exact form without growth (tanh(1) + 1/2) is small: no need to evaluate it
     try:
         m = sympy.N(a, 5)
     except (TypeError, ValueError):  # pragma: no cover
@@ -167,7 +169,7 @@ def settle(v):
         raise UndefinedStep("division by zero" if v.has(sympy.zoo) else "the value is undefined")
     if v.free_symbols:
         return v
-    if v.is_real is False or v.has(sympy.I):
+    if v.has(sympy.I):  # sqrt(-4) = 2 I, log(-1) = I pi (asking is_real would cost the assumptions system)
         raise UndefinedStep(f"the value {sympy.sstr(v)} is not a real number (a square root or logarithm of a "
                             "negative number?)")
     if _size(v) <= _EXACT_NODES and not v.has(sympy.Float):

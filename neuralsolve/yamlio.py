@@ -87,6 +87,17 @@ def exact(text: str) -> sympy.Rational:
 _exact = exact
 
 
+def literal(text: str) -> sympy.Rational:
+    """A number literal in an expression, exactly; ValueError carrying the message to show the author."""
+    try:
+        return exact(text)
+    except OutOfRange:
+        raise ValueError(f"the number {text!r} is out of range: at most {MAX_DIGITS} digits and exponents "
+                         f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}") from None
+    except (ValueError, TypeError, SyntaxError):
+        raise ValueError(f"{text!r} is not a finite number") from None
+
+
 def load_yaml(text: str, file: str) -> list[Y]:
     """Every document of a YAML stream, as located values (cached: variants re-read one text many times)."""
     return list(_load_yaml(text, file))

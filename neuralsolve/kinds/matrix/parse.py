@@ -9,7 +9,7 @@ import sympy
 from ...catalog import ACTIVATIONS
 from ...errors import ProblemError
 from ...expr import MAX_DEPTH, MAX_LENGTH, KEYWORD_MARK, Where, name_of, node_offset, python_source, suggest
-from ...yamlio import MAX_DIGITS, MAX_EXPONENT_10, OutOfRange, exact
+from ...yamlio import literal
 from . import ir
 
 ELEMENTWISE = tuple(n for n in ACTIVATIONS if n != "identity")  # every catalogue function, applied entry-wise
@@ -57,12 +57,9 @@ class Builder:
             src = (ast.get_source_segment(self.source, node) if getattr(self, "source", None) else None) \
                 or repr(node.value)
             try:  # the literal as written, exactly: 1e400 is 10^400 (a float would be inf), 1e99999 is refused
-                return ir.num(exact(src))
-            except OutOfRange:
-                self.fail(node, f"the number {src!r} is out of range: at most {MAX_DIGITS} digits and exponents "
-                                f"from -{MAX_EXPONENT_10} to {MAX_EXPONENT_10}")
-            except (ValueError, TypeError, SyntaxError):
-                self.fail(node, f"{src!r} is not a finite number")
+                return ir.num(literal(src))
+            except ValueError as exc:
+                self.fail(node, str(exc))
         if isinstance(node, ast.Name):
             name = name_of(node.id)
             if name == "I":
