@@ -327,6 +327,9 @@ def _from_problem(problem: Problem, prefix: str, credit: dict | None = None) -> 
         if part.marks is not None and asked:
             for q in asked:
                 marks[prefix + q] = part.marks / len(asked)
+                if part.mistake_marks is not None and part.marks:  # the author's share for a recognised mistake
+                    credit = dict(credit or {})
+                    credit.setdefault(prefix + q, part.mistake_marks / part.marks)
     aliases = _aliases(prefix, [p.label for p in problem.parts], expected)
     return Reference(expected, marks, {prefix: problem}, tuple(dict.fromkeys(graded)), dict(credit or {}), aliases)
 
@@ -335,7 +338,7 @@ def _from_key(text: str, file: str) -> Reference:
     key = _Key(text, file)
     doc = key.doc
     if "questions" in doc:  # an exam key: every question carries its problem
-        from .exam import _scaled
+        from .exam import scaled_marks
 
         refs = []
         for i, q in enumerate(key.seq(("questions",), "questions")):
@@ -348,7 +351,7 @@ def _from_key(text: str, file: str) -> Reference:
             qfile = key.string(at + ("file",), "the question's file") if "file" in q else file
             draws = _read_draws(key.obj(at + ("draws",), "the draws"), key, at + ("draws",)) if "draws" in q else None
             total = key.number(at + ("marks",), "the question's marks") if q.get("marks") is not None else None
-            problem = _scaled(_problem(source, qfile, None, draws), total)
+            problem = scaled_marks(_problem(source, qfile, None, draws), total)
             refs.append(_from_problem(problem, f"Q{number}.", _credits(key, at, f"Q{number}.")))
         if refs:
             return _merged(refs)
@@ -752,8 +755,8 @@ def mistakes(problem: Problem) -> list[Mistake]:
     except ProblemError:  # pragma: no cover - the reference computed it once already
         return []
     tr, g = getattr(comp, "trace", None), problem.model
-    if tr is None or not getattr(g, "output", None) or not tr.adjoints or g.output not in tr.forward:
-        return []
+    if tr is None or not getattr(g, "output", None) or g.output not in tr.forward:
+        return []  # (a part asking only the loss has no adjoints: its 1/2 can still be dropped)
     right = answers.values
     loss = g.node(g.output).expr
     out: list[Mistake] = []

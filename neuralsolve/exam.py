@@ -140,8 +140,8 @@ def load_exam(path: str | Path) -> Exam:
     return Exam(file, field("title"), field("course"), field("date"), field("instructions"), tuple(refs))
 
 
-def _scaled(problem: Problem, total) -> Problem:
-    """The problem with its part marks scaled to `total`."""
+def scaled_marks(problem: Problem, total) -> Problem:
+    """The problem with its part marks (and marks for recognised mistakes) scaled to `total`."""
     if total is None:
         return problem
     have = [p.marks for p in problem.parts if p.marks is not None]
@@ -150,7 +150,9 @@ def _scaled(problem: Problem, total) -> Problem:
             return dataclasses.replace(problem, parts=(dataclasses.replace(problem.parts[0], marks=total),))
         return problem
     factor = total / sum(have)
-    parts = tuple(dataclasses.replace(p, marks=p.marks * factor if p.marks is not None else None) for p in problem.parts)
+    parts = tuple(dataclasses.replace(p, marks=p.marks * factor if p.marks is not None else None,
+                                      mistake_marks=p.mistake_marks * factor if p.mistake_marks is not None else None)
+                  for p in problem.parts)
     return dataclasses.replace(problem, parts=parts)
 
 
@@ -186,7 +188,7 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
 
 
 def _question(number, file, text, ref, problem, comp, answers, code, rejected) -> ExamQuestion:
-    problem = _scaled(problem, ref.marks)
+    problem = scaled_marks(problem, ref.marks)
     solution = solution_of(problem, comp, answers)
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = sum(marks) if marks else ref.marks

@@ -31,6 +31,7 @@ class Part:
     asks: tuple[Ask, ...]
     answer: str | None  # author's prose answer, printed verbatim
     precision: int
+    mistake_marks: sympy.Rational | None = None  # marks for an answer showing a recognised mistake (check)
 
 
 @dataclass(frozen=True)

@@ -126,11 +126,9 @@ def _parts(r: Reader, y: Y | None, kind, model, precision: int) -> tuple[Part, .
         if "ask" not in m and "answer" not in m:
             r.fail(item, "a part needs an 'ask' (such as forward, or gradients: [w2_1_1]) or an 'answer'")
         label = r.text(m["label"], "label") if "label" in m else None
-        marks = None
+        marks = mistake_marks = None
         if "marks" in m:
-            marks = m["marks"].value
-            if not isinstance(marks, sympy.Rational) or marks < 0:
-                r.fail(m["marks"], "marks must be a number of marks such as 3")
+            marks, mistake_marks = _marks(r, m["marks"])
         question = r.text(m["question"], "question") if "question" in m else None
         answer = r.text(m["answer"], "answer") if "answer" in m else None
         prec = r.integer(m["precision"], "precision", 1, MAX_PRECISION) if "precision" in m else precision
@@ -138,5 +136,20 @@ def _parts(r: Reader, y: Y | None, kind, model, precision: int) -> tuple[Part, .
         if "ask" in m:
             ay = m["ask"]
             asks = tuple(kind.read_ask(r, item, model) for item in (ay.value if isinstance(ay.value, list) else [ay]))
-        parts.append(Part(label, marks, question, asks, answer, prec))
+        parts.append(Part(label, marks, question, asks, answer, prec, mistake_marks))
     return tuple(parts)
+
+
+def _marks(r: Reader, y: Y):
+    """A part's marks: a number, or {right: R, mistakes: M} (M for an answer showing a recognised mistake)."""
+    if isinstance(y.value, dict):
+        m = r.mapping(y, "marks", ("right", "mistakes"), ("right",))
+        right, _ = _marks(r, m["right"])
+        mistakes = _marks(r, m["mistakes"])[0] if "mistakes" in m else None
+        if mistakes is not None and mistakes > right:
+            r.fail(m["mistakes"], f"the marks for a recognised mistake ({mistakes}) exceed those for the right "
+                                  f"answer ({right})")
+        return right, mistakes
+    if not isinstance(y.value, sympy.Rational) or y.value < 0:
+        r.fail(y, "marks must be a number of marks such as 3, or {right: 3, mistakes: 1}")
+    return y.value, None

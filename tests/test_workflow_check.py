@@ -362,3 +362,55 @@ def test_every_key_marks_its_own_answers_right(tmp_path, problem):
     answers.write_text(json.dumps(json.loads(key.read_text())["answers"]))  # JSON is YAML
     r = run("check", key, answers)
     assert r.exit_code == 0, r.output + r.stderr
+
+
+MISTAKE_MARKS = """title: Marks for a recognised mistake
+network:
+  input: [1, 2]
+  layers:
+    - {weights: [[1, -1], [-1, 1]], biases: [0, 1], activation: x^2}
+    - {weights: [[1, 1]], biases: [-3], activation: x^2}
+  target: 1
+  loss: 1/2*(a - y)^2
+notation: {loss: C}
+parts:
+  - label: b
+    ask: loss
+    marks: {right: 4, mistakes: 1}
+"""
+
+
+def test_a_problem_file_sets_the_marks_for_a_recognised_mistake_per_part(write):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    problem = write(MISTAKE_MARKS)
+    answers = write("C: 9\n", "answers.yaml")  # (4 - 1)^2 = 9: the loss without its 1/2 (right: 9/2)
+    r = CliRunner().invoke(cli, ["check", str(problem), str(answers)])
+    assert r.exit_code == 1
+    line = next(li for li in r.stdout.splitlines() if li.strip().startswith("C "))
+    assert "mistake: consistent with dropping the 1/2 in the loss" in line and "1/4" in line
+    assert "1 of 4 marks" in r.stdout
+
+
+def test_mistake_marks_may_not_exceed_the_right_answers_marks(write):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    path = write("title: t\ngraph:\n  equations:\n    y: 2*x\nparts:\n  - ask: forward\n    marks: {right: 1, mistakes: 2}\n")
+    r = CliRunner().invoke(cli, ["validate", str(path)])
+    assert r.exit_code == 2
+    assert r.stderr.strip().endswith(":7:33: the marks for a recognised mistake (2) exceed those for the right "
+                                     "answer (1)")
+
+
+def test_an_exam_override_scales_the_mistake_marks_too():
+    import sympy
+
+    from neuralsolve.exam import scaled_marks
+    from neuralsolve.spec import loads
+
+    problem = scaled_marks(loads(MISTAKE_MARKS), sympy.Integer(8))
+    assert (problem.parts[0].marks, problem.parts[0].mistake_marks) == (8, 2)
