@@ -774,6 +774,7 @@ def mistakes(problem: Problem) -> list[Mistake]:
             out.append(_scaled_loss(tr, g, right, sympy.Rational(1, k), mean))
     out += _activation_mistakes(tr, g, right)
     out += _transpose_mistakes(tr, g, right)
+    out += _wrong_layer_mistakes(tr, g, right)
     signs = {}
     for name, v in right.items():
         step = _update_of(tr, g, right, _bare(name))
@@ -882,6 +883,31 @@ def _transpose_mistakes(tr, g, right) -> list[Mistake]:
         grads = _backward(tr, g, partial)
         name = f"using W{layer.number} instead of W{layer.number}ᵀ"
         out.append(Mistake(name, _with_gradients(tr, g, right, grads)))
+    return out
+
+
+def _wrong_layer_mistakes(tr, g, right) -> list[Mistake]:
+    """dL/dw^l_jk = delta^l_j a^(l-1)_k with the delta of the layer above or below (delta^(l+1)_j or delta^(l-1)_j)."""
+    loss = g.output
+    layers = list(getattr(g, "layers", ()) or ())
+    out = []
+    for shift, where in ((1, "above"), (-1, "below")):
+        values = {}
+        for i, layer in enumerate(layers):
+            if not 0 <= i + shift < len(layers):
+                continue
+            other = layers[i + shift]
+            for j, row in enumerate(layer.weights):
+                if j >= len(other.z) or other.z[j] not in tr.adjoints:
+                    continue
+                delta = tr.adjoints[other.z[j]].value
+                for k, w in enumerate(row):
+                    key = f"d{loss}/d{w}"
+                    if key in right:
+                        values[key] = delta * tr.value(layer.inputs[k])
+        if values:
+            out.append(Mistake(f"using the delta of the layer {where} (δ^(l{'+' if shift > 0 else '-'}1) for δ^l)",
+                               values))
     return out
 
 

@@ -414,3 +414,16 @@ def test_an_exam_override_scales_the_mistake_marks_too():
 
     problem = scaled_marks(loads(MISTAKE_MARKS), sympy.Integer(8))
     assert (problem.parts[0].marks, problem.parts[0].mistake_marks) == (8, 2)
+
+
+def test_a_delta_from_the_wrong_layer_is_recognised(write):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    # exam 2022 Q1: dC/dw3_1_k = delta3_1 a2_k = 12 (1, 4); with delta2_1 = -24 instead: -24 (1, 4)
+    answers = write('"dC/dw3_1_1": -24\n"dC/dw3_1_2": -96\n', "answers.yaml")
+    r = CliRunner().invoke(cli, ["check", str(ROOT / "problems" / "square-network.yaml"), str(answers)])
+    lines = [li for li in r.stdout.splitlines() if li.strip().startswith("dC/dw3")]
+    assert len(lines) == 2 and all("mistake: consistent with using the delta of the layer below" in li
+                                   for li in lines), r.stdout
