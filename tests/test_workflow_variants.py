@@ -154,3 +154,11 @@ def test_a_pool_gives_each_variant_one_of_its_files_reproducibly(tmp_path):
     r = run("exam", bad, "-o", tmp_path / "o2", "--no-pdf")
     assert r.exit_code == 2 and r.stderr.strip().endswith(
         "4:16: choose: 1 draws one question from the pool; for more, list several pools")
+
+
+def test_a_matrix_question_sheet_states_the_layout():
+    from neuralsolve.spec import load
+    from neuralsolve.statement import statement
+
+    notes = statement(load(ROOT / "problems" / "matrix-gplvm.yaml")).notes
+    assert notes == ("Give every gradient in the shape of what it is taken with respect to.",)

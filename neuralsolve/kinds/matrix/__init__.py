@@ -162,6 +162,9 @@ class MatrixKind(Kind):
         lead = "Consider the matrices and vectors below, with the shapes given, and the equations that define the loss."
         return Given(lead, lead, tuple(rows))
 
+    def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
+        return ("Give every gradient in the shape of what it is taken with respect to.",)
+
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         from .verify import verify as verify_matrix
 
