@@ -41,10 +41,22 @@ def answers_of(problem: Problem, comp) -> Answers:
             got_part.update(got)
             names += entry.asked(comp, ask) if entry.asked is not None else list(got)
         per_part.append((got_part, names))
-    spelled: dict[str, set[str]] = {}
+    memo: dict[int, str] = {}  # spelling a long symbolic answer is costly: once per value
+
+    def spell(v) -> str:
+        if id(v) not in memo:
+            memo[id(v)] = kind.answer_string(v)
+        return memo[id(v)]
+
+    parts_of: dict[str, int] = {}
     for got_part, _ in per_part:
+        for name in got_part:
+            parts_of[name] = parts_of.get(name, 0) + 1
+    spelled: dict[str, set[str]] = {}
+    for got_part, _ in per_part:  # only a name answered in several parts can collide
         for name, v in got_part.items():
-            spelled.setdefault(name, set()).add(kind.answer_string(v))
+            if parts_of[name] > 1:
+                spelled.setdefault(name, set()).add(spell(v))
     keyed = {name for name, forms in spelled.items() if len(forms) > 1}
     values: dict[str, Any] = {}
     asked: list[tuple[str, ...]] = []
@@ -57,7 +69,7 @@ def answers_of(problem: Problem, comp) -> Answers:
     for name, v in kind.extra_answers(comp).items():
         if name not in keyed:
             values.setdefault(name, v)
-    strings = {name: kind.answer_string(v) for name, v in values.items()}
+    strings = {name: spell(v) for name, v in values.items()}
     return Answers(values, strings, tuple(asked))
 
 

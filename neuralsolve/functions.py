@@ -145,6 +145,8 @@ CUSTOM = (sigmoid, relu, relu_prime, step, step_prime, softplus, swish)
 
 def standard(expr):
     """The same value in functions plain SymPy knows (for answers others sympify)."""
+    if not expr.has(*CUSTOM):  # a search is cheaper than a rebuild of a long expression
+        return expr
     return expr.replace(
         lambda e: isinstance(e, CUSTOM),
         lambda e: _standard_one(e),
