@@ -16,7 +16,7 @@ import random
 import sympy
 
 from .errors import ProblemError
-from .expr import suggest
+from .expr import entries as _entries, suggest
 from .randomspec import Condition, RandomSpec
 
 MAX_TRIES = 1_000
@@ -43,15 +43,6 @@ def variant_seed(exam_seed: int, index: int) -> int:
     """The seed of variant `index` of an exam drawn with `exam_seed`."""
     digest = hashlib.sha256(f"neuralsolve:{exam_seed}:{index}".encode()).digest()
     return int.from_bytes(digest[:4], "big") >> 2
-
-
-def _entries(v) -> list:
-    """A value's numbers: a matrix's or list's entries, or the value itself."""
-    if isinstance(v, sympy.MatrixBase):
-        return list(v)
-    if isinstance(v, (list, tuple)):
-        return [x for item in v for x in _entries(item)]
-    return [v]
 
 
 _CALLS = {

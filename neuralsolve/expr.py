@@ -300,3 +300,12 @@ def replaced(e, mapping: dict):
         return e.func(*args, evaluate=False)
     with sympy.evaluate(False):  # anything else (rare): the general way
         return e.func(*args)
+
+
+def entries(v) -> list:
+    """An answer value's numbers: a matrix's or a (nested) list's entries, or the value itself."""
+    if isinstance(v, sympy.MatrixBase):
+        return list(v)
+    if isinstance(v, (list, tuple)):
+        return [x for item in v for x in entries(item)]
+    return [v]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .expr import suggest
+from .expr import entries, suggest
 from .problem import Ask, Problem
 from .reader import Reader
 from .yamlio import Y
@@ -134,7 +134,8 @@ class Kind:
         for names in answers.asked:
             for name in names:
                 v = answers.values.get(name)
-                if name.startswith("d") and "/d" in name and _is_zero(v):
+                if name.startswith("d") and "/d" in name and v is not None \
+                        and all(getattr(x, "is_zero", False) is True for x in entries(v)):
                     return f"{name} is 0"
         return None
 
@@ -159,13 +160,3 @@ class Answers:
     strings: dict[str, str]
     asked: tuple[tuple[str, ...], ...] = ()  # one tuple per part
     extra: dict = field(default_factory=dict)
-
-
-
-def _is_zero(v) -> bool:
-    """A zero number, or a matrix or list of zeros."""
-    if isinstance(v, (list, tuple)):
-        return all(_is_zero(x) for x in v)
-    if hasattr(v, "is_zero_matrix"):
-        return bool(v.is_zero_matrix)
-    return getattr(v, "is_zero", False) is True

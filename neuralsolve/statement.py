@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .expr import entries
 from .latex import tex_escape, text
 from .problem import Problem
 from .solution import marks_text
@@ -42,7 +43,7 @@ def statement(problem: Problem, answers=None) -> Statement:
     notes = [f"Use {text(key, decimals=problem.decimals)} = {text(value, decimals=problem.decimals)}."
              for key, value in problem.approximations]
     notes += kind.sheet_notes(problem)
-    if answers is not None and any(_decimal(v) for v in answers.values.values()):
+    if answers is not None and any(_decimal(x) for v in answers.values.values() for x in entries(v)):
         notes.append(f"Give decimal answers to {problem.precision} significant figures.")
     questions = []
     for part in problem.parts:
@@ -57,8 +58,6 @@ def statement(problem: Problem, answers=None) -> Statement:
                      tuple(notes))
 
 
-def _decimal(v) -> bool:
-    """Whether an answer is (or holds) a number that is not exact: a float, or an irrational value."""
-    if isinstance(v, (list, tuple)) or hasattr(v, "is_zero_matrix"):
-        return any(_decimal(x) for x in v)
-    return bool(getattr(v, "is_number", False)) and not v.is_Rational
+def _decimal(x) -> bool:
+    """Whether a number is not exact: a float, or an irrational value."""
+    return bool(getattr(x, "is_number", False)) and not x.is_Rational

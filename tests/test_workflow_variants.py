@@ -50,10 +50,6 @@ def test_a_sheet_states_conventions_and_the_precision(write):
 
 
 def test_nondegenerate_rejects_zero_weight_rows_and_zero_asked_gradients(tmp_path):
-    from neuralsolve.answers import compute
-    from neuralsolve.draws import code_of
-    from neuralsolve.exam import question_seed
-
     text = (ROOT / "problems" / "square-network-random.yaml").read_text(encoding="utf-8")
     assert "- nondegenerate" in text
     r = run("exam", EXAM, "--variants", 12, "--seed", 11, "-o", tmp_path, "--no-pdf")
@@ -64,7 +60,6 @@ def test_nondegenerate_rejects_zero_weight_rows_and_zero_asked_gradients(tmp_pat
         assert all(any(v != 0 for v in row) for row in W), W  # independently: no all-zero weight row
         asked = [n for p in q1["parts"] for n in p["quantities"] if n.startswith("dC/d")]
         assert all(sympy.sympify(q1["answers"][n]) != 0 for n in asked)
-    assert code_of(question_seed(11, 1))  # the per-question code is a code
 
 
 def test_a_parameter_with_no_path_to_the_loss_has_gradient_zero_and_says_so(write):
@@ -162,3 +157,18 @@ def test_a_matrix_question_sheet_states_the_layout():
 
     notes = statement(load(ROOT / "problems" / "matrix-gplvm.yaml")).notes
     assert notes == ("Give every gradient in the shape of what it is taken with respect to.",)
+
+
+def test_degenerate_names_an_all_zero_weight_row_and_a_zero_asked_gradient(write):
+    from neuralsolve.answers import compute
+    from neuralsolve.spec import load
+
+    zero_row = load(write("title: t\nnetwork:\n  input: [1, 2]\n  layers:\n    - {weights: [[0, 0], [1, 1]], "
+                          "activation: x^2}\n    - {weights: [[1, 1]]}\n  target: 1\n"))
+    assert zero_row.kind.degenerate(zero_row, compute(zero_row)[1]) == \
+        "row 1 of the weights of layer 2 is all zero"
+    flat = load(write("title: t\ngraph:\n  equations:\n    y: w*x\n    E: (y - 1)^2\n  values: {w: 1, x: 1}\n"
+                      "  parameters: [w]\nparts:\n  - ask: {gradients: [w]}\n", "g.yaml"))
+    assert flat.kind.degenerate(flat, compute(flat)[1]) == "dE/dw is 0"  # 2 (w x - 1) x = 0 at w = x = 1
+    fine = load(ROOT / "problems" / "square-network.yaml")
+    assert fine.kind.degenerate(fine, compute(fine)[1]) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ...kind import AskType, Given, Kind
 from ...problem import Ask, Problem
 from ...solution import Equation, Form
-from ..graph.asks import read_backward, read_word
+from ..graph.asks import read_backward
 from . import ir
 from .lower import lower as _lower
 from .view import GradientsOf, MatrixComputation, MatrixView, compute, gradient_value, loss_and_targets, matrix_string

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 
-import sympy
-
 from ...catalog import ACTIVATIONS
 from ...errors import ProblemError
 from ...expr import MAX_DEPTH, MAX_LENGTH, KEYWORD_MARK, Where, name_of, node_offset, python_source, suggest

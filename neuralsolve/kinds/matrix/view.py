@@ -380,7 +380,7 @@ class MatrixView(PathProse, Derivatives):
         lt = self.names.get(self.loss, self.loss)
         at, yt = self.names.get(a, a), ir.tex(y, self.names)
         z = self.g.equations[a].args[0].name
-        dl_da = Form("=", rf"\begin{{cases}} -\dfrac{{1}}{{a_{{y}}}} & j = y \\ 0 & j \neq y \end{{cases}}",
+        dl_da = Form("=", r"\begin{cases} -\dfrac{1}{a_{y}} & j = y \\ 0 & j \neq y \end{cases}",
                      "-1/a_y for j = y, 0 otherwise")
         forms = [dl_da, Form("=", rf"-{yt} \oslash {at}", f"-{ir.text(y)} ⊘ {a}")]
         if self.numeric and a in self.numeric:

@@ -17,7 +17,7 @@ from ...expr import ALIASES, FUNCTIONS, suggest
 from ...notation import read_notation
 from .expression import Read, fail, read_expression
 from .vector import has_lists, lower_vector
-from .model import TARGET, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, tsym, unrolled
+from .model import TARGET, Recurrence, RNNGraph, StepLoss, Unit, time_names, tsym, unrolled
 
 MAX_STEPS = 50  # a worked unrolling of more steps is unreadable
 MAX_EQUATIONS = 16
@@ -119,14 +119,8 @@ def lower(r, y, notation_y) -> RNNGraph:
     tex.update({f: nota.tex(f) for f in functions})
     tex[loss_name] = nota.tex(loss_name)
     bases = {n: nota.tex(n) for n in list(keyed) + list(inputs)}
-    text: dict[str, str] = {}
-    for n, t in [(n, TARGET if len(targets) == 1 else f"{TARGET}_{n}") for n, _ in targets]:
-        tex[tsym(t, 0).name] = indexed_tex(bases[n], "t", star=True)
-        text[tsym(t, 0).name] = f"{t}[t]"
-    for n in bases:
-        for lag, idx in ((0, "t"), (1, "t-1")):
-            tex[tsym(n, lag).name] = indexed_tex(bases[n], idx)
-            text[tsym(n, lag).name] = f"{n}[{idx}]"
+    indexed, text = time_names(bases, targets)
+    tex.update(indexed)
     model = RNNGraph(
         nodes=(), output=loss_name, values={}, parameters=tuple(params), tex=tex, has_loss=bool(targets),
         recurrences=recs, functions=tuple(functions.items()), inputs=tuple((k, v) for k, (_, v) in inputs.items()),

@@ -168,3 +168,17 @@ def unrolled(model: RNNGraph, inputs: dict[str, tuple], values: dict[str, sympy.
         output = model.at(model.recurrences[-1].name, steps)
     return dataclasses.replace(model, nodes=tuple(nodes), values=vals, tex=tex, groups=groups, output=output,
                                has_loss=bool(losses))
+
+
+def time_names(bases: dict[str, str], targets) -> tuple[dict[str, str], dict[str, str]]:
+    """LaTeX and text of the time-indexed names x[t], h[t-1] and the targets target[t], from each name's base LaTeX."""
+    tex: dict[str, str] = {}
+    text: dict[str, str] = {}
+    for n, t in [(n, TARGET if len(targets) == 1 else f"{TARGET}_{n}") for n, _ in targets]:
+        tex[tsym(t, 0).name] = indexed_tex(bases[n], "t", star=True)
+        text[tsym(t, 0).name] = f"{t}[t]"
+    for n in bases:
+        for lag, idx in ((0, "t"), (1, "t-1")):
+            tex[tsym(n, lag).name] = indexed_tex(bases[n], idx)
+            text[tsym(n, lag).name] = f"{n}[{idx}]"
+    return tex, text

@@ -17,8 +17,7 @@ import sympy
 from ...catalog import LOSSES
 from ...errors import ProblemError
 from ...notation import read_notation
-from .expression import read_expression
-from .model import TARGET, Named, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, tsym, unrolled
+from .model import TARGET, Named, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, time_names, tsym, unrolled
 
 Shape = tuple  # () scalar, (n,) vector, (r, c) matrix
 
@@ -314,14 +313,8 @@ def lower_vector(r, y, notation_y, m, functions, keyed, order_of) -> RNNGraph:
             bases[u] = f"{{{bases[n]}^{{({i})}}}}"  # unit i of h: h^(i), so that h^(i)_t reads unit, then step
     tex.update({f: nota.tex(f) for f in functions})
     tex[loss_name] = nota.tex(loss_name)
-    text_names: dict[str, str] = {}
-    for n, t in [(n, TARGET if len(targets) == 1 else f"{TARGET}_{n}") for n, _ in targets]:
-        tex[tsym(t, 0).name] = indexed_tex(bases[n], "t", star=True)
-        text_names[tsym(t, 0).name] = f"{t}[t]"
-    for n in bases:
-        for lag, idx in ((0, "t"), (1, "t-1")):
-            tex[tsym(n, lag).name] = indexed_tex(bases[n], idx)
-            text_names[tsym(n, lag).name] = f"{n}[{idx}]"
+    indexed, text_names = time_names(bases, targets)
+    tex.update(indexed)
     seq_inputs = []
     for name, (_, s, vals) in inputs.items():
         if s:
