@@ -9,7 +9,11 @@ and the bare name is left out: no part's answer overwrites another's.
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
+
+import sympy
 
 from .kind import Answers
 from .problem import Problem
@@ -76,3 +80,28 @@ def answers_of(problem: Problem, comp) -> Answers:
 def values(problem: Problem, pins: dict | None = None) -> dict[str, Any]:
     """The answers as values (what `where:` conditions and `check` compare)."""
     return compute(problem, pins)[1].values
+
+
+KEYED = re.compile(r"\((?P<part>[^()]*)\)\.(?P<name>.+)")  # a part-keyed answer name: (ii).w'
+
+
+def bare_name(name: str) -> str:
+    """The answer's own name, without the part key: (ii).w' -> w'."""
+    m = KEYED.fullmatch(name)
+    return m.group("name") if m else name
+
+
+def same_function(a, b) -> bool:
+    """Symbolic answers agree if they agree at a few random points (and simplify alike)."""
+    names = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    rng = random.Random(0)
+    for _ in range(4):
+        point = {s: sympy.Rational(rng.randint(1, 97), rng.randint(7, 31)) for s in names}
+        try:
+            d = sympy.N((a - b).subs(point), 30)
+            scale = max(1, abs(sympy.N(b.subs(point), 30)))
+        except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover
+            return False
+        if not d.is_number or abs(d) > 1e-20 * scale:
+            return False
+    return True

@@ -16,7 +16,6 @@ of its marks.
 from __future__ import annotations
 
 import json
-import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import sympy
 
-from .answers import compute
+from .answers import KEYED, bare_name, compute, same_function
 from .draws import seed_of
 from .errors import ProblemError
 from .expr import Where, parse
@@ -69,7 +68,7 @@ class Rule:
         if isinstance(got, str) or isinstance(want, str):  # a symbolic matrix form: as the key spells it
             return _spelled(got) == _spelled(want)
         if got.free_symbols or want.free_symbols:
-            return _same_function(got, want)
+            return same_function(got, want)
         if got.is_Rational and want.is_Rational:
             if got == want:
                 return True
@@ -211,22 +210,6 @@ class _Refused(Exception):
     pass
 
 
-def _same_function(a, b) -> bool:
-    """Symbolic answers agree if they agree at a few random points (and simplify alike)."""
-    names = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    rng = random.Random(0)
-    for _ in range(4):
-        point = {s: sympy.Rational(rng.randint(1, 97), rng.randint(7, 31)) for s in names}
-        try:
-            d = sympy.N((a - b).subs(point), 30)
-            scale = max(1, abs(sympy.N(b.subs(point), 30)))
-        except (TypeError, ValueError, ZeroDivisionError):  # pragma: no cover
-            return False
-        if not d.is_number or abs(d) > 1e-20 * scale:
-            return False
-    return True
-
-
 @dataclass(frozen=True)
 class Line:
     """One answer's verdict."""
@@ -299,14 +282,13 @@ def _problem(text: str, file: str, variant: str | None, draws: dict | None) -> P
     return solve_variant(text, file, seed)[0]
 
 
-_KEYED = re.compile(r"\((?P<part>[^()]*)\)\.(?P<name>.+)")
 
 
 def _aliases(prefix: str, labels: list, names) -> dict[str, str]:
     """The other spelling of each part-keyed name: (2).w' for (ii).w' when the second part is labelled ii."""
     out = {}
     for n in names:
-        m = _KEYED.fullmatch(n[len(prefix):]) if n.startswith(prefix) else None
+        m = KEYED.fullmatch(n[len(prefix):]) if n.startswith(prefix) else None
         if not m:
             continue
         part = m.group("part")
@@ -646,17 +628,17 @@ def check(ref: Reference, submitted, rule: Rule = Rule(), mistake_credit=DEFAULT
             verdicts[name] = "right" if right else "wrong"
     for prefix, problem in ref.problems.items():
         names = sorted((n for n in ref.expected if n.startswith(prefix) and n in values),
-                       key=lambda n: problem.kind.working_order(problem, _bare(n[len(prefix):])))
+                       key=lambda n: problem.kind.working_order(problem, bare_name(n[len(prefix):])))
         wrong_before: dict[str, sympy.Expr] = {}
         for name in names:
             if verdicts[name] == "wrong":
                 if wrong_before and _follows(problem, prefix, name, wrong_before, values[name], rule):
                     verdicts[name] = "consistent"
-                if not _KEYED.fullmatch(name[len(prefix):]):
+                if not KEYED.fullmatch(name[len(prefix):]):
                     wrong_before[name[len(prefix):]] = values[name]
         wrong = [n for n in names if verdicts[n] == "wrong"]
         if wrong:
-            for mistake in mistakes(problem):
+            for mistake in problem.kind.mistakes(problem):
                 for name in wrong:
                     alt = mistake.values.get(name[len(prefix):])
                     if name not in named and alt is not None and rule.agrees(values[name], alt, figures.get(name)):
@@ -676,7 +658,7 @@ def check(ref: Reference, submitted, rule: Rule = Rule(), mistake_credit=DEFAULT
         if ref.aliases.get(n, n) in ref.expected:
             continue
         keyed = tuple(k for k in ref.expected
-                      if _KEYED.fullmatch(_unprefixed(k)) and _bare(_unprefixed(k)) == _unprefixed(n)
+                      if KEYED.fullmatch(_unprefixed(k)) and bare_name(_unprefixed(k)) == _unprefixed(n)
                       and k.startswith(n[: len(n) - len(_unprefixed(n))]))
         if keyed:
             ambiguous.append((n, keyed))
@@ -690,12 +672,6 @@ def check(ref: Reference, submitted, rule: Rule = Rule(), mistake_credit=DEFAULT
 def _unprefixed(name: str) -> str:
     m = re.match(r"Q\d+\.", name)
     return name[m.end():] if m else name
-
-
-def _bare(name: str) -> str:
-    """The answer's own name, without the part key: (ii).w' -> w'."""
-    m = _KEYED.fullmatch(name)
-    return m.group("name") if m else name
 
 
 def _refuse_shape(name, got, expected, where: Where | None) -> None:
@@ -732,183 +708,8 @@ def _follows(problem: Problem, prefix: str, name: str, pins: dict, got, rule: Ru
     own = name[len(prefix):]
     want = values.get(own)
     if want is None:  # pinned values may make parts agree, and their answers unkeyed
-        want = values.get(_bare(own))
+        want = values.get(bare_name(own))
     return want is not None and rule.agrees(got, want)
-
-
-# -- common mistakes ("mal-rules") ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Mistake:
-    """A common mistake, named as the verdict names it, and the answers it leads to (by answer name)."""
-
-    name: str
-    values: dict
-
-
-def mistakes(problem: Problem) -> list[Mistake]:
-    """The answers each common mistake gives, for a traced problem: a dropped 1/2 in the loss, a mean for a sum,
-    a left-out activation derivative, W for W^T, the wrong sign of a gradient step (none for other kinds)."""
-    try:
-        comp, answers = compute(problem)
-    except ProblemError:  # pragma: no cover - the reference computed it once already
-        return []
-    tr, g = getattr(comp, "trace", None), problem.model
-    if tr is None or not getattr(g, "output", None) or g.output not in tr.forward:
-        return []  # (a part asking only the loss has no adjoints: its 1/2 can still be dropped)
-    right = answers.values
-    loss = g.node(g.output).expr
-    out: list[Mistake] = []
-    coeff, rest = loss.as_coeff_Mul()
-    if coeff == sympy.Rational(1, 2):
-        out.append(_scaled_loss(tr, g, right, 2, "dropping the 1/2 in the loss"))
-    elif rest.is_Pow and rest.exp == 2 or (rest.is_Add and all(t.is_Pow and t.exp == 2 for t in rest.args)):
-        out.append(_scaled_loss(tr, g, right, sympy.Rational(1, 2), "adding a 1/2 the loss does not have"))
-    if rest.is_Add and len(rest.args) >= 2:
-        leaves = {n.name for n in g.nodes if n.is_leaf}
-        parts = [{s.name for s in t.free_symbols} - leaves for t in rest.args]
-        if all(parts) and sum(map(len, parts)) == len(set().union(*parts)):
-            k = len(rest.args)
-            mean = f"taking the mean over the {k} outputs instead of the sum"
-            out.append(_scaled_loss(tr, g, right, sympy.Rational(1, k), mean))
-    out += _activation_mistakes(tr, g, right)
-    out += _transpose_mistakes(tr, g, right)
-    out += _wrong_layer_mistakes(tr, g, right)
-    signs = {}
-    for name, v in right.items():
-        step = _update_of(tr, g, right, _bare(name))
-        if step is not None:
-            p, eta, grad = step
-            signs[name] = p + eta * grad
-    if signs:
-        out.append(Mistake("stepping up the gradient (w + η ∂L/∂w)", signs))
-    return [m for m in out if m.values]
-
-
-def _update_of(tr, g, right, name):
-    """(p, η, dL/dp) of an update answer p' (η from the right answers: p' = p - η dL/dp), or None."""
-    if not name.endswith("'") or name[:-1] not in tr.forward:
-        return None
-    p = name[:-1]
-    grad = right.get(f"d{g.output}/d{p}")
-    new = next((v for k, v in right.items() if _bare(k) == name), None)
-    if grad is None or new is None or getattr(grad, "free_symbols", True) or grad == 0:
-        return None
-    return tr.value(p), (tr.value(p) - new) / grad, grad
-
-
-def _with_gradients(tr, g, right, grads: dict, loss_value=None) -> dict:
-    """Every answer that follows from other gradients (and loss): the gradients, the loss, each update."""
-    alt = {}
-    for name, v in right.items():
-        bare = _bare(name)
-        if bare == g.output and loss_value is not None:
-            alt[name] = loss_value
-        elif bare.startswith(f"d{g.output}/d") and bare[len(g.output) + 3:] in grads:
-            alt[name] = grads[bare[len(g.output) + 3:]]
-        else:
-            step = _update_of(tr, g, right, bare)
-            if step is not None and bare[:-1] in grads:
-                p, eta, _ = step
-                alt[name] = p - eta * grads[bare[:-1]]
-    return {k: v for k, v in alt.items() if not _same(v, right.get(k))}
-
-
-def _same(a, b) -> bool:
-    """Whether a mistake's value is the right one anyway (then it names nothing)."""
-    if b is None or not isinstance(a, sympy.Basic) or not isinstance(b, sympy.Basic):
-        return b is None
-    if a.free_symbols or b.free_symbols:
-        return _same_function(a, b)
-    return a == b or abs(sympy.N(a - b, 30)) < 1e-25
-
-
-def _scaled_loss(tr, g, right, factor, name) -> Mistake:
-    grads = {n: factor * a.value for n, a in tr.adjoints.items() if n != g.output}
-    return Mistake(name, _with_gradients(tr, g, right, grads, factor * tr.value(g.output)))
-
-
-def _backward(tr, g, partial_value) -> dict:
-    """The adjoints again, each term's partial given by `partial_value(child, node, term)`."""
-    adj: dict[str, sympy.Expr] = {}
-    for name, a in tr.adjoints.items():
-        if name == g.output:
-            adj[name] = sympy.S.One
-            continue
-        adj[name] = sympy.Add(*[adj[t.child] * partial_value(t.child, name, t) for t in a.terms if t.child in adj])
-    return {n: v for n, v in adj.items() if n != g.output}
-
-
-def _activation_mistakes(tr, g, right) -> list[Mistake]:
-    """Leaving out an activation's derivative: a layer's (or a node's) at a time, and all of them."""
-    edges: dict[tuple[str, str], str] = {}
-    for name, a in tr.adjoints.items():
-        for t in a.terms:
-            child = g.node(t.child)
-            if (t.child != g.output and child.expr is not None and child.expr.free_symbols == {sympy.Symbol(name)}
-                    and getattr(t.partial, "free_symbols", None)):
-                f = child.expr.func.__name__ if isinstance(child.expr, sympy.Function) else "σ"
-                edges[(t.child, name)] = {"sigmoid": "σ"}.get(f, f)
-    if not edges:
-        return []
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for (child, node), f in edges.items():
-        group = next((k for k, members in g.groups.items() if node in members and k != node and k[0] == node[0]),
-                     node)
-        groups.setdefault(f"{f}'({group})", []).append((child, node))
-    out = []
-    every = [("every activation derivative σ'(z)", list(edges))] if len(groups) > 1 else []
-    choices = every + list(groups.items())[:8]
-    for label, dropped in choices:
-        drop = set(dropped)
-        grads = _backward(tr, g, lambda c, n, t: sympy.S.One if (c, n) in drop else t.partial_value)
-        out.append(Mistake(f"leaving out {label}", _with_gradients(tr, g, right, grads)))
-    return out
-
-
-def _transpose_mistakes(tr, g, right) -> list[Mistake]:
-    """W^l for (W^l)^T in the backward pass, for each square weight matrix of a network."""
-    out = []
-    for layer in getattr(g, "layers", ()) or ():
-        w = layer.weights
-        if len(w) < 2 or any(len(row) != len(w) for row in w):
-            continue
-        swap = {sympy.Symbol(w[j][k]): sympy.Symbol(w[k][j]) for j in range(len(w)) for k in range(len(w))}
-
-        def partial(c, n, t, swap=swap):
-            s = t.partial
-            return tr.env.get(swap[s], swap[s]) if s in swap and s != swap[s] else t.partial_value
-
-        grads = _backward(tr, g, partial)
-        name = f"using W{layer.number} instead of W{layer.number}ᵀ"
-        out.append(Mistake(name, _with_gradients(tr, g, right, grads)))
-    return out
-
-
-def _wrong_layer_mistakes(tr, g, right) -> list[Mistake]:
-    """dL/dw^l_jk = delta^l_j a^(l-1)_k with the delta of the layer above or below (delta^(l+1)_j or delta^(l-1)_j)."""
-    loss = g.output
-    layers = list(getattr(g, "layers", ()) or ())
-    out = []
-    for shift, where in ((1, "above"), (-1, "below")):
-        values = {}
-        for i, layer in enumerate(layers):
-            if not 0 <= i + shift < len(layers):
-                continue
-            other = layers[i + shift]
-            for j, row in enumerate(layer.weights):
-                if j >= len(other.z) or other.z[j] not in tr.adjoints:
-                    continue
-                delta = tr.adjoints[other.z[j]].value
-                for k, w in enumerate(row):
-                    key = f"d{loss}/d{w}"
-                    if key in right:
-                        values[key] = delta * tr.value(layer.inputs[k])
-        if values:
-            out.append(Mistake(f"using the delta of the layer {where} (δ^(l{'+' if shift > 0 else '-'}1) for δ^l)",
-                               values))
-    return out
 
 
 def _show(v) -> str | None:

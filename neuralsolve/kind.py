@@ -139,6 +139,10 @@ class Kind:
                     return f"{name} is 0"
         return None
 
+    def mistakes(self, problem: Problem) -> list["Mistake"]:
+        """The answers common mistakes give (check names them in its verdicts); none by default."""
+        return []
+
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         """Check the answers independently of the working: (all agree, a note saying how)."""
         return True, "Nothing to verify: this kind computes no gradients."
@@ -160,3 +164,11 @@ class Answers:
     strings: dict[str, str]
     asked: tuple[tuple[str, ...], ...] = ()  # one tuple per part
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common mistake, named as the verdict names it, and the answers it leads to (by answer name)."""
+
+    name: str
+    values: dict

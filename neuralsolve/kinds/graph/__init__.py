@@ -101,6 +101,11 @@ class GraphKind(Kind):
                     return f"row {j + 1} of the weights of layer {layer.number} is all zero"
         return super().degenerate(problem, answers)
 
+    def mistakes(self, problem: Problem):
+        from .mistakes import mistakes
+
+        return mistakes(problem)
+
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         return verify_scalar(problem)
 
