@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .expr import entries
-from .latex import tex_escape, text
+from .latex import tex, tex_escape, text
 from .problem import Problem
 from .solution import marks_text
 
@@ -31,6 +31,7 @@ class Statement:
     questions: tuple[Question, ...]
     blocks: tuple = ()  # tables or figures stating further data
     notes: tuple[str, ...] = ()  # what a student needs besides the data: approximations, conventions, precision
+    notes_tex: tuple[str, ...] = ()  # the same in LaTeX (an approximation as math)
 
 
 def statement(problem: Problem, answers=None) -> Statement:
@@ -40,11 +41,14 @@ def statement(problem: Problem, answers=None) -> Statement:
     """
     kind = problem.kind
     given = kind.given(problem)
-    notes = [f"Use {text(key, decimals=problem.decimals)} = {text(value, decimals=problem.decimals)}."
-             for key, value in problem.approximations]
+    d = problem.decimals
+    notes = [f"Use {text(key, decimals=d)} = {text(value, decimals=d)}." for key, value in problem.approximations]
+    notes_tex = [f"Use ${tex(key, decimals=d)} = {tex(value, decimals=d)}$." for key, value in problem.approximations]
     notes += kind.sheet_notes(problem)
+    notes_tex += [tex_escape(n) for n in kind.sheet_notes(problem)]
     if answers is not None and any(_decimal(x) for v in answers.values.values() for x in entries(v)):
         notes.append(f"Give decimal answers to {problem.precision} significant figures.")
+        notes_tex.append(tex_escape(notes[-1]))
     questions = []
     for part in problem.parts:
         if part.question:
@@ -55,7 +59,7 @@ def statement(problem: Problem, answers=None) -> Statement:
             q_tex = " ".join(t for _, t in asked)
         questions.append(Question(part.label, marks_text(part.marks), q_tex, q_text))
     return Statement(problem.title, given.lead, given.lead_tex, given.rows, tuple(questions), given.blocks,
-                     tuple(notes))
+                     tuple(notes), tuple(notes_tex))
 
 
 def _decimal(x) -> bool:

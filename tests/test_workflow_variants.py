@@ -172,3 +172,10 @@ def test_degenerate_names_an_all_zero_weight_row_and_a_zero_asked_gradient(write
     assert flat.kind.degenerate(flat, compute(flat)[1]) == "dE/dw is 0"  # 2 (w x - 1) x = 0 at w = x = 1
     fine = load(ROOT / "problems" / "square-network.yaml")
     assert fine.kind.degenerate(fine, compute(fine)[1]) is None
+
+
+def test_the_latex_sheet_states_an_approximation_as_math(tmp_path):
+    r = run("exam", EXAM, "--variants", 1, "--seed", 3, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 0
+    (sheet,) = tmp_path.glob("*/questions.tex")
+    assert r"Use $\log\left(0.1\right) = -2.3$. Use $\log\left(0.3\right) = -1.2$." in sheet.read_text(encoding="utf-8")
