@@ -93,14 +93,6 @@ class GraphKind(Kind):
                 notes.append(f"Convention: {rule}.")
         return tuple(notes)
 
-    def degenerate(self, problem: Problem, answers):
-        """An all-zero weight row (networks), or an asked gradient or delta that is zero."""
-        for layer in getattr(problem.model, "layers", ()):
-            for j, row in enumerate(layer.weights):
-                if all(problem.model.values.get(w) == 0 for w in row):
-                    return f"row {j + 1} of the weights of layer {layer.number} is all zero"
-        return super().degenerate(problem, answers)
-
     def mistakes(self, problem: Problem):
         from .mistakes import mistakes
 

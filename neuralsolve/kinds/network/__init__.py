@@ -43,6 +43,14 @@ class NetworkKind(GraphKind):
                 out.extend(z for z in layer.z if z not in out)
         return out
 
+    def degenerate(self, problem: Problem, answers):
+        """An all-zero weight row, or (as for any kind) an asked gradient or delta that is zero."""
+        for layer in problem.model.layers:
+            for j, row in enumerate(layer.weights):
+                if all(problem.model.values.get(w) == 0 for w in row):
+                    return f"row {j + 1} of the weights of layer {layer.number} is all zero"
+        return super().degenerate(problem, answers)
+
     def given(self, problem: Problem) -> Given:
         g = problem.model
         lead = ("Consider the fully connected network below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"
