@@ -159,6 +159,10 @@ def _fraction_like(e) -> bool:
     return e.is_Symbol and "/" in e.name
 
 
+def _negative_term(t, vals) -> bool:
+    return is_negative(t, vals) or t.could_extract_minus_sign()
+
+
 class _Layout:
     """Shared layout rules; subclasses supply the media's tokens."""
 
@@ -189,14 +193,13 @@ class _Layout:
     def _print_Add(self, expr, order=None):
         terms = [flip_odd(t) or t for t in expr.args]
         vals = self.values
-        # a negative first term moves behind a positive one (SymPy's -1 + h reads h - 1), unless it is a number
-        # the author put there: a substituted value (-4 + 2 stays as written)
+        # a sum that starts negative puts its positive terms first (SymPy's -1 + h reads h - 1, and -t + g u + h v
+        # reads g u + h v - t), unless it starts with a number the author put there (-4 + 2 stays as written)
         authors = any(isinstance(a, Value) for a in sympy.preorder_traversal(terms[0]))
-        if not authors and (is_negative(terms[0], vals) or terms[0].could_extract_minus_sign()):
-            for i, t in enumerate(terms):
-                if not (is_negative(t, vals) or t.could_extract_minus_sign()):
-                    terms.insert(0, terms.pop(i))
-                    break
+        if not authors and _negative_term(terms[0], vals):
+            positive = [t for t in terms if not _negative_term(t, vals)]
+            if positive:
+                terms = positive + [t for t in terms if _negative_term(t, vals)]
         out = self._print(terms[0]) if not terms[0].is_Add else self.paren(self._print(terms[0]))
         for t in terms[1:]:
             if isinstance(t, Value) and is_negative(t, vals):
