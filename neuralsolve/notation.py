@@ -192,9 +192,11 @@ def _shown(s: str) -> str:
     return f"'{s}'" if s.isprintable() else repr(s)
 
 
-# How SymPy's printer spells its own constants in an answer string (E is Euler's number there).
 # SymPy's constants as answers spell them (Euler's number is written exp(1), so an E is always a name)
 SYMPY_CONSTANTS = frozenset("I pi oo zoo nan EulerGamma Catalan GoldenRatio TribonacciConstant True False".split())
+
+
+_SYMBOL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()")
 
 
 def answer_symbols(answers: dict[str, str]) -> list[str]:
@@ -202,24 +204,14 @@ def answer_symbols(answers: dict[str, str]) -> list[str]:
 
     A spelling SymPy gives one of its constants (E, I, oo, nan) counts as a name when an answer's key
     names a quantity so spelled (E in dE/dx, or an answer E), and as SymPy's constant otherwise."""
-    import io
-    import tokenize
-
     own = set()
     for key in answers:
         gradient = re.fullmatch(r"d(.+)/d(.+)", key)
         for part in gradient.groups() if gradient else (key,):
             own.update(re.findall(r"[A-Za-z_]\w*", part))
     found = set()
-    for s in answers.values():
-        try:
-            tokens = [t for t in tokenize.generate_tokens(io.StringIO(s).readline) if t.string.strip()]
-        except (tokenize.TokenError, SyntaxError):
-            continue
-        for i, t in enumerate(tokens):
-            after = tokens[i + 1].string if i + 1 < len(tokens) else ""
-            before = tokens[i - 1].string if i else ""
-            if t.type == tokenize.NAME and after != "(" and before != "." and (t.string not in SYMPY_CONSTANTS
-                                                                             or t.string in own):
-                found.add(t.string)
+    for s in answers.values():  # a name not inside a number (1e-5) or after a dot, and not called like a function
+        for name in _SYMBOL.findall(s):
+            if name not in SYMPY_CONSTANTS or name in own:
+                found.add(name)
     return sorted(found)

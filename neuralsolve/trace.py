@@ -18,6 +18,10 @@ from .graph import Graph
 DIGITS = 50  # carried precision, in significant digits
 MAX_BITS = 20_000  # an exact value larger than this is a runaway problem
 _EXACT_NODES = 10  # a transcendental value this small stays exact (tanh(1), log(2), ...)
+# Written out, the symbolic gradients of a problem without values have one term per path to the loss, and the
+# paths multiply with every layer; beyond this many symbols and operations in all, the answers would take
+# minutes to print and nobody could read them, so the problem is refused with advice instead.
+MAX_SYMBOLIC_NODES = 60_000
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,14 @@ def partial(expr, sym):
             return textbook(expr.fdiff(1))  # tanh(z) -> 1 - tanh(z)^2 without building a Derivative
         except sympy.core.function.ArgumentIndexError:  # pragma: no cover
             pass
+    if isinstance(expr, sympy.Function) and len(expr.args) == 1 and not expr.args[0].has(sympy.Function):
+        # f(u) with u a polynomial (a layer's weighted sum): f'(u) u', the chain rule without sympy.diff
+        try:
+            outer = textbook(expr.fdiff(1))
+        except sympy.core.function.ArgumentIndexError:  # pragma: no cover
+            outer = None
+        if outer is not None and not outer.has(sympy.Derivative, sympy.Subs):
+            return sympy.Mul(outer, partial(expr.args[0], sym))
     if expr.is_Mul:
         having = [f for f in expr.args if f.has(sym)]
         if len(having) == 1 and having[0] == sym:
@@ -286,16 +298,20 @@ def needed(graph: Graph, targets) -> list[str]:
     return [n.name for n in reversed(graph.nodes) if n.name in reaches and n.name in below]
 
 
-def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pins=None) -> dict[str, Adjoint]:
+def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pins=None,
+                  forward=None) -> dict[str, Adjoint]:
     """Adjoints of every node between the targets and the output, each once.
 
-    `kinks`, if a list, collects the kinks met (relu'(0)), for the answer to state.
+    `kinks`, if a list, collects the kinks met (relu'(0)), for the answer to state. With `forward`, a
+    symbolic derivative is written in the problem's own names where the rule allows: tanh'(u) for
+    h = tanh(u) is 1 - h^2, not 1 - tanh(u)^2, which keeps symbolic answers short and readable.
     """
     kids = graph.children()
     ev = Evaluator(env, approximations)
     if kinks is not None:
         ev.kinks = kinks
     adj: dict[str, Adjoint] = {}
+    written, sizes = 0, {}  # symbolic answers' length so far; each subexpression's length
     for name in needed(graph, targets):
         if name == graph.output:
             adj[name] = Adjoint(name, (), sympy.S.One)
@@ -311,6 +327,8 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pin
                 dv = ev(d)
             except UndefinedStep as exc:
                 raise _located(graph.node(child), f"differentiating {child} with respect to {name}: {exc}") from None
+            if forward is not None and dv.free_symbols:
+                dv = _named(dv, child, forward[child].value)
             terms.append(Term(child, d, dv))
             total = total + adj[child].value * dv
         pinned = (pins or {}).get(f"d{graph.output}/d{name}")
@@ -321,14 +339,45 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pin
             adj[name] = Adjoint(name, tuple(terms), settle(total))
         except UndefinedStep as exc:
             raise _located(graph.node(name), f"the gradient for {name}: {exc}") from None
+        if adj[name].value.free_symbols:
+            written += tree_size(adj[name].value, sizes)
+            if written > MAX_SYMBOLIC_NODES:
+                raise _located(graph.node(name), f"the symbolic gradients, written out as far as {name}, are "
+                               f"already more than {MAX_SYMBOLIC_NODES:,} symbols long (one term for each path to "
+                               f"{graph.output}); give the inputs and parameters values, or ask for fewer "
+                               "gradients") from None
     return adj
+
+
+def tree_size(e, sizes: dict) -> int:
+    """How many symbols and operations `e` has when written out; shared subexpressions count each time,
+    but each is walked once (`sizes` remembers them), so this is linear in the expression's DAG."""
+    stack = [(e, False)]
+    while stack:
+        x, done = stack.pop()
+        if x in sizes:
+            continue
+        if done or not x.args:
+            sizes[x] = 1 + sum(sizes[a] for a in x.args)
+        else:
+            stack.append((x, True))
+            stack.extend((a, False) for a in x.args if a not in sizes)
+    return sizes[e]
+
+
+def _named(d, child: str, value):
+    """`d` with the child's own symbolic value replaced by its name (the value is not a bare name)."""
+    if value.is_Symbol or value.is_Atom or not d.has(value):
+        return d
+    return d.xreplace({value: sympy.Symbol(child)})
 
 
 def trace(graph: Graph, targets, approximations=(), overrides=None, pins=None) -> Trace:
     """Forward pass, then the reverse pass pruned to `targets` (`pins`: values taken as given)."""
     env, forward, conventions = forward_pass(graph, approximations, overrides, pins)
     kinks: list[str] = []
-    adjoints = backward_pass(graph, env, tuple(targets), approximations, kinks, pins) if targets else {}
+    adjoints = (backward_pass(graph, env, tuple(targets), approximations, kinks, pins, forward)
+                if targets else {})
     conventions += tuple(k for k in dict.fromkeys(kinks) if k not in conventions)
     return Trace(graph, env, forward, adjoints, conventions)
 

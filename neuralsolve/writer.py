@@ -11,6 +11,7 @@ from .problem import Problem
 
 SYMBOLIC_VALUE_LIMIT = 90  # characters: a longer symbolic value is left as the rule above it
 
+
 class Writer:
     """Prints expressions of one problem in both media, with its notation and precision."""
 
@@ -59,6 +60,16 @@ class Writer:
             self._text = TextPrinter({"names": self.text_names, "values": self._values, "precision": self.precision,
                                       "decimals": self.problem.decimals, "exact": self._exact})
         return self._text.doprint(e)
+
+    def too_long(self, v, limit: int = SYMBOLIC_VALUE_LIMIT) -> bool:
+        """Whether v prints longer than `limit` characters; a tree of more nodes than that is not printed to know."""
+        nodes, stack = 0, [v]
+        while stack:
+            nodes += 1
+            if nodes > limit:
+                return True
+            stack.extend(stack.pop().args)
+        return len(self.text(v)) > limit
 
     def number(self, v, media="tex", exact: bool = True) -> str:
         """A number as shown: exact where short (1/8, log(2)), else rounded."""

@@ -209,3 +209,26 @@ def test_standard_rewrites_leave_no_custom_function():
 
     x = sympy.Symbol("x")
     assert standard(sigmoid(x) + swish(x)).atoms(sympy.Function) <= {sympy.exp(-x)}
+
+
+def test_symbolic_layers_answers_in_node_names_agree_with_sympy_diff_at_random_points():
+    """Answers of a symbolic 3x3 tanh graph use node names (1 - h^2): substituted, they equal sympy.diff."""
+    import random
+
+    from .test_load_limits import symbolic_layers
+
+    text = symbolic_layers(3, 3)
+    w = neuralsolve.solve_text(text, "s.yaml")
+    assert "1 - h3_1**2" in w.answers["dL/dh2_1"]  # the derivative of tanh in the problem's own name
+    import yaml
+
+    defs = {}
+    for k, v in yaml.safe_load(text)["graph"]["equations"].items():
+        defs[sympy.Symbol(k)] = sympy.sympify(v).xreplace(defs)
+    L = defs[sympy.Symbol("L")]
+    rng = random.Random(5)
+    point = {s: sympy.Rational(rng.randint(-9, 9), 7) for s in L.free_symbols}
+    for name in ("w1_2_3", "w2_1_1", "w3_3_2"):
+        got = sympy.sympify(w.answers[f"dL/d{name}"]).xreplace(defs).xreplace(point)
+        expected = sympy.diff(L, sympy.Symbol(name)).xreplace(point)
+        assert abs(sympy.N(got - expected, 40)) < sympy.Float("1e-30"), name

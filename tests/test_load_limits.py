@@ -125,3 +125,30 @@ def test_a_large_literal_in_a_matrix_equation_is_exact(write):
     w = neuralsolve.solve(write("title: t\nmatrix:\n  shapes: {W: [2, 2], x: [2]}\n  equations:\n"
                                 "    z: 1e400 * W @ x\n    L: z.T @ z\n  values: {W: [[1, 0], [0, 1]], x: [1, 0]}\n"))
     assert w.answers["L"] == str(10 ** 800)  # 1e400 is 10^400 exactly, not a float's inf
+
+
+def symbolic_layers(depth: int, width: int) -> str:
+    """A graph of `depth` tanh layers of `width` units and no values: its gradients have width^depth paths."""
+    lines = ["title: symbolic layers", "graph:", "  equations:"]
+    prev = [f"x{k}" for k in range(1, width + 1)]
+    for layer in range(1, depth + 1):
+        for j in range(1, width + 1):
+            lines.append(f"    h{layer}_{j}: tanh(" + " + ".join(f"w{layer}_{j}_{k}*{p}" for k, p in enumerate(prev, 1))
+                         + ")")
+        prev = [f"h{layer}_{j}" for j in range(1, width + 1)]
+    lines.append("    L: (" + " + ".join(prev) + " - t)^2")
+    lines.append("  parameters: [" + ", ".join(f"w{layer}_{j}_{k}" for layer in range(1, depth + 1)
+                                              for j in range(1, width + 1) for k in range(1, width + 1)) + "]")
+    return "\n".join(lines) + "\nparts:\n  - ask: {gradients: all}\n"
+
+
+def test_symbolic_gradients_too_long_to_write_are_refused_within_seconds(write):
+    """4 layers of width 8 without values: 512 paths per first-layer weight; refused, not minutes of printing."""
+    path = write(symbolic_layers(4, 8))
+    start = time.perf_counter()
+    r = CliRunner().invoke(cli, ["render", str(path), "--json"])
+    assert time.perf_counter() - start < 10  # took 142 s and wrote 9 MB before the limit
+    err = r.stderr.strip()
+    assert r.exit_code == 2 and "\n" not in err, err
+    assert err.startswith(f"{path}:") and "symbolic gradients, written out as far as" in err
+    assert "give the inputs and parameters values, or ask for fewer gradients" in err

@@ -17,7 +17,7 @@ from ...latex import TextPrinter
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Step, marks_text
 from ...trace import Trace, gradient_step, needed, trace
-from ...writer import SYMBOLIC_VALUE_LIMIT, Writer
+from ...writer import Writer
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ class GraphView:
         sub = total([(1 if direct else known(t.child), w.substitute(t.partial, tr.env, collapse=True))
                      for t in adj.terms])
         value = adj.value
-        if value.free_symbols and (len(w.text(value)) > SYMBOLIC_VALUE_LIMIT
+        if value.free_symbols and (w.too_long(value)
                                    or not any("/" in s.name for s in sub.free_symbols)):
             value = None  # too long to help, or the line above already is the answer
         if direct:  # a function of functions: the chain rule factor by factor, then its textbook form
