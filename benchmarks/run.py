@@ -7,7 +7,10 @@
 3. the tracer against naive whole-expression sympy.diff on growing random networks;
 4. all gradients of a 4-layer width-16 tanh network (about 1,000 parameters) at 30+ digits;
 5. a chain of N equations with every gradient asked, worked and rendered: the cost per equation should
-   stay flat as N grows (linear in the graph's size).
+   stay flat as N grows (linear in the graph's size);
+6. symbolic layered graphs (no values) of growing depth and width: written-out gradients have a term per
+   path, so the answer's length grows as width^depth; the cost per symbol written should not grow, and
+   a problem past the limit should be refused in about the time it takes to load.
 """
 
 from __future__ import annotations
@@ -126,9 +129,34 @@ def chains():
         print(f"  N = {n:4d}   {t:6.2f} s   {1000 * t / n:5.2f} ms per equation")
 
 
+def symbolic():
+    from neuralsolve.errors import ProblemError
+    from neuralsolve.trace import MAX_SYMBOLIC_NODES, tree_size
+    from tests.test_load_limits import symbolic_layers
+
+    print(f"== 6. symbolic tanh layers, no values, gradients: all, JSON + LaTeX (limit {MAX_SYMBOLIC_NODES:,} symbols)")
+    for depth, width in ((1, 8), (2, 4), (2, 8), (3, 4), (3, 6), (4, 4), (5, 3), (2, 16), (3, 8), (4, 8)):
+        text = symbolic_layers(depth, width)
+        t = time.perf_counter()
+        try:
+            w = neuralsolve.solve_text(text, "symbolic.yaml")
+            size = len(w.json()) + len(w.latex())
+        except ProblemError:
+            print(f"  depth {depth} width {width:2d}   refused in {time.perf_counter() - t:5.2f} s")
+            continue
+        elapsed = time.perf_counter() - t
+        sizes: dict = {}
+        g = loads(text).model
+        symbols = sum(tree_size(a.value, sizes) for a in trace(g, g.parameters).adjoints.values())
+        print(f"  depth {depth} width {width:2d}   {symbols:6d} symbols   {elapsed:5.2f} s   "
+              f"{1e6 * elapsed / symbols:5.1f} us per symbol   {size / 1000:7.1f} kB written")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["chains"]:  # python benchmarks/run.py chains: section 5 alone
-        chains()
+    sections = {"chains": chains, "symbolic": symbolic}  # python benchmarks/run.py chains: that section alone
+    if sys.argv[1:2] and sys.argv[1] in sections:
+        sections[sys.argv[1]]()
     else:
         main()
         chains()
+        symbolic()
