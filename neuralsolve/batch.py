@@ -25,40 +25,95 @@ class Outcome:
     rejected: int = 0  # draws rejected while building it (conditions that failed, steps undefined)
 
 
+CHUNK = 10  # variants whose sheets (and whose keys) share a pdflatex run; fixed, so no PDF depends on --jobs
+
+
+@dataclass
+class _Staged:
+    """A variant being written: its files but the PDFs are in its temporary folder, or `error` says why not."""
+
+    code: str
+    seed: int
+    folder: Path
+    tex: dict[str, str]  # "questions" and "key" -> their LaTeX, for the PDFs
+    rejected: int = 0
+    error: str = ""
+
+
 def write_variant(exam_path: str, seed: int, out: str, pdf: bool) -> Outcome:
     """Build one variant and write its folder: questions.tex, key.tex, answers.json (and the PDFs)."""
+    return write_chunk(exam_path, [seed], out, pdf)[0]
+
+
+def write_chunk(exam_path: str, seeds: list[int], out: str, pdf: bool) -> list[Outcome]:
+    """Build variants and write their folders; one failing variant leaves the others whole.
+
+    Their question sheets are compiled in one pdflatex run and their keys in another (start-up is most of
+    a run's cost; a sheet never shares a run, so never a PDF object, with a key). Each folder is written
+    under a temporary name and renamed into place once complete.
+    """
+    staged: list[_Staged] = []
+    try:
+        for seed in seeds:
+            staged.append(_stage(exam_path, seed, out))
+        if pdf:
+            _add_pdfs(staged)
+        return [_finish(s, Path(out), pdf) for s in staged]
+    except BaseException:
+        for s in staged:
+            shutil.rmtree(s.folder, ignore_errors=True)
+        raise
+
+
+def _stage(exam_path: str, seed: int, out: str) -> _Staged:
+    """Build one variant and write its LaTeX, Markdown and answers.json into its temporary folder."""
     from . import render
-    from .exam import answers_json, build_variant, load_exam
-    from .pdf import compile_pdf
     from .draws import code_of
+    from .exam import answers_json, build_variant, load_exam
 
     code = code_of(seed)
-    final = Path(out) / code
     folder = Path(out) / f".{code}.tmp-{os.getpid()}"  # written whole, then renamed into place
     try:
-        variant = build_variant(load_exam(exam_path), seed)
         shutil.rmtree(folder, ignore_errors=True)
-        written = []
+        variant = build_variant(load_exam(exam_path), seed)
+        tex = {}
         for name, mode in (("questions", "sheet"), ("key", "key")):
-            tex = render.exam_document(variant, mode, "latex")
-            write_atomic(folder / f"{name}.tex", tex)
-            written.append(f"{code}/{name}.tex")
-            if pdf:
-                compile_pdf(tex, folder / f"{name}.pdf")
-                written.append(f"{code}/{name}.pdf")
+            tex[name] = render.exam_document(variant, mode, "latex")
+            write_atomic(folder / f"{name}.tex", tex[name])
         for name, mode in (("questions", "sheet"), ("key", "key")):
             write_atomic(folder / f"{name}.md", render.exam_document(variant, mode, "markdown"))
-            written.append(f"{code}/{name}.md")
         write_atomic(folder / "answers.json", answers_json(variant))
-        written.append(f"{code}/answers.json")
-        _swap_in(folder, final)
-        return Outcome(code, seed, tuple(written), rejected=sum(q.rejected for q in variant.questions))
+        return _Staged(code, seed, folder, tex, sum(q.rejected for q in variant.questions))
     except ProblemError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        return Outcome(code, seed, (), str(exc))
+        return _Staged(code, seed, folder, {}, error=str(exc))  # its folder is removed by _finish
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _add_pdfs(staged: list[_Staged]) -> None:
+    """Compile the sheets of the variants still standing in one batch, then their keys in another."""
+    from .pdf import compile_many
+
+    for name in ("questions", "key"):
+        live = [s for s in staged if not s.error]
+        for s, err in zip(live, compile_many([(s.tex[name], s.folder / f"{name}.pdf") for s in live])):
+            if err is not None:
+                s.error = str(err)
+
+
+def _finish(s: _Staged, out: Path, pdf: bool) -> Outcome:
+    """Rename a complete variant folder into place, or remove a failed one; say what became of it."""
+    if not s.error:
+        try:
+            _swap_in(s.folder, out / s.code)
+            names = [f"{n}.{ext}" for n in ("questions", "key") for ext in (("tex", "pdf") if pdf else ("tex",))]
+            names += ["questions.md", "key.md", "answers.json"]
+            return Outcome(s.code, s.seed, tuple(f"{s.code}/{n}" for n in names), rejected=s.rejected)
+        except ProblemError as exc:
+            s.error = str(exc)
+    shutil.rmtree(s.folder, ignore_errors=True)
+    return Outcome(s.code, s.seed, (), s.error)
 
 
 def _swap_in(new: Path, final: Path) -> None:
@@ -120,6 +175,9 @@ def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progre
         index: bool = True) -> list[Outcome]:
     """Every variant, over `jobs` processes; `progress(outcome)` is called as each finishes.
 
+    With PDFs, the seeds go in fixed chunks of CHUNK (see write_chunk), so every PDF's bytes are the same
+    for any number of jobs.
+
     The output folder is locked for the run (a second run into it is refused); each variant's folder
     appears whole or not at all; an interrupted run removes its temporary folders and its workers.
     """
@@ -129,19 +187,24 @@ def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progre
     except OSError as exc:
         raise ProblemError(f"cannot write into the output folder: {exc.strerror or exc}", str(out)) from None
     try:
-        if jobs <= 1 or len(seeds) <= 1:
-            for s in seeds:
-                outcomes[s] = write_variant(exam_path, s, out, pdf)
+        size = CHUNK if pdf else 1  # chunks share pdflatex runs; without PDFs, variants balance best alone
+        chunks = [seeds[i:i + size] for i in range(0, len(seeds), size)]  # the same for any number of jobs
+
+        def done(chunk_outcomes: list[Outcome]) -> None:
+            for o in chunk_outcomes:
+                outcomes[o.seed] = o
                 if progress:
-                    progress(outcomes[s])
+                    progress(o)
+
+        if jobs <= 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                done(write_chunk(exam_path, chunk, out, pdf))
         else:
-            pool = ProcessPoolExecutor(max_workers=jobs)
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)))
             try:
-                futures = {pool.submit(write_variant, exam_path, s, out, pdf): s for s in seeds}
+                futures = [pool.submit(write_chunk, exam_path, chunk, out, pdf) for chunk in chunks]
                 for f in as_completed(futures):
-                    outcomes[futures[f]] = f.result()
-                    if progress:
-                        progress(outcomes[futures[f]])
+                    done(f.result())
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)  # no orphaned workers
                 raise
