@@ -102,9 +102,11 @@ def _pieces(s: str, text, math, plain: bool = False) -> str:
             pos = m.start() + 1
             continue
         if plain:  # plain text: Greek names as letters, and the printed math escaped like the rest
-            shown = text(" = ".join(math(p.display, names={n: name_text(n) for n in p.names}) for p in sides))
+            shown = text("".join(rel + math(p.display, names={n: name_text(n) for n in p.names}, decimals=dec)
+                                 for rel, p, dec in sides))
         else:
-            shown = "$" + " = ".join(math(p.display) for p in sides) + "$"
+            shown = "$" + "".join({" ≈ ": r" \approx ", " = ": " = "}.get(rel, rel) + math(p.display, decimals=dec)
+                                  for rel, p, dec in sides) + "$"
         out += [text(s[start:m.start()]), shown]
         pos = start = m.end()
     out.append(text(s[start:]))
@@ -112,9 +114,13 @@ def _pieces(s: str, text, math, plain: bool = False) -> str:
 
 
 def _parsed(inner: str):
-    """The expressions of `inner` (two or more when it is a chain such as w = 3), or None if one does not parse."""
+    """The expressions of `inner` (two or more when it is a chain such as w = 3 or log(0.1) ≈ -2.3), each with
+    the relation before it (" = ", " ≈ ", or "" for the first) and whether it was written with decimals (0.1
+    stays 0.1), or None if one does not parse."""
+    pieces = re.split(r"((?<![<>=!])=(?!=)|≈)", inner)
+    relations = [""] + [f" {r} " for r in pieces[1::2]]
     try:
-        return [parse(side, what="math in text") for side in re.split(r"(?<![<>=!])=(?!=)", inner)]
+        return [(rel, parse(side, what="math in text"), "." in side) for rel, side in zip(relations, pieces[::2])]
     except Exception:  # noqa: BLE001 - anything that does not parse is shown as text
         return None
 

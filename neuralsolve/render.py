@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -39,6 +40,7 @@ def _tex_env() -> jinja2.Environment:
     )
     env.filters["escape_tex"] = tex_escape
     env.filters["escape_tex_line"] = lambda s: tex_escape(s, line=True)  # one-line places: titles, labels, headers
+    env.filters["row_gaps"] = _row_gaps
     return env
 
 
@@ -62,6 +64,21 @@ def _italic_md(s: str) -> str:
     """Escaped Markdown set in italics paragraph by paragraph (one *...* across a blank line would break)."""
     paragraphs = [p.strip() for p in s.split("\n\n") if p.strip()]
     return "\n\n".join(f"*{p}*" for p in paragraphs)
+
+
+def _row_gaps(tex: str) -> str:
+    """Room between the rows of a matrix of fractions, the way pdflatex keeps it.
+
+    The writer separates such rows with \\\\[0.5em], which MathJax (Markdown) honours; pdflatex only
+    deepens a row to 0.5em below its strut, and a fraction is deeper than that, so the rows touched. Here
+    the matrix's rows are stretched instead (arraystretch), which always leaves a gap."""
+    if r"\\[0.5em]" not in tex:
+        return tex
+    return _FRACTION_MATRIX.sub(lambda m: r"{\renewcommand{\arraystretch}{2.2}" + m.group(0).replace(r" \\[0.5em] ", r" \\ ")
+                                + "}", tex)
+
+
+_FRACTION_MATRIX = re.compile(r"\\begin\{pmatrix\}(?:(?!\\end\{pmatrix\}).)*?\\\\\[0\.5em\].*?\\end\{pmatrix\}")
 
 
 def _nowrap(s: str) -> str:

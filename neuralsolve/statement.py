@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .expr import entries
-from .latex import tex, tex_escape, text
+from .latex import tex_escape, text
 from .problem import Problem
 from .solution import marks_text
 
@@ -34,6 +34,13 @@ class Statement:
     notes_tex: tuple[str, ...] = ()  # the same in LaTeX (an approximation as math)
 
 
+def approximations_text(problem: Problem) -> str:
+    """The problem's approximations as author text with math: $log(0.1) ≈ -2.3$ and $log(0.3) ≈ -1.2$."""
+    d = problem.decimals
+    shown = [f"${text(key, decimals=d)} ≈ {text(value, decimals=d)}$" for key, value in problem.approximations]
+    return ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
+
+
 def statement(problem: Problem, answers=None) -> Statement:
     """The question sheet's view of a problem: the kind states its data, each ask its sentence.
 
@@ -41,11 +48,9 @@ def statement(problem: Problem, answers=None) -> Statement:
     """
     kind = problem.kind
     given = kind.given(problem)
-    d = problem.decimals
-    notes = [f"Use {text(key, decimals=d)} = {text(value, decimals=d)}." for key, value in problem.approximations]
-    notes_tex = [f"Use ${tex(key, decimals=d)} = {tex(value, decimals=d)}$." for key, value in problem.approximations]
+    notes = [f"Use {approximations_text(problem)}."] if problem.approximations else []
     notes += kind.sheet_notes(problem)
-    notes_tex += [tex_escape(n) for n in kind.sheet_notes(problem)]
+    notes_tex = [tex_escape(n) for n in notes]
     if answers is not None and any(_decimal(x) for v in answers.values.values() for x in entries(v)):
         notes.append(f"Give decimal answers to {problem.precision} significant figures.")
         notes_tex.append(tex_escape(notes[-1]))

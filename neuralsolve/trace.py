@@ -323,12 +323,12 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pin
             if child not in adj:
                 continue
             d = partial(graph.node(child).expr, node_sym)
+            if forward is not None and forward[child].value.free_symbols:
+                d = _named(d, child, forward[child].value)  # one form in the rule and the value: 1 - h^2
             try:
                 dv = ev(d)
             except UndefinedStep as exc:
                 raise _located(graph.node(child), f"differentiating {child} with respect to {name}: {exc}") from None
-            if forward is not None and dv.free_symbols:
-                dv = _named(dv, child, forward[child].value)
             terms.append(Term(child, d, dv))
             total = total + adj[child].value * dv
         pinned = (pins or {}).get(f"d{graph.output}/d{name}")

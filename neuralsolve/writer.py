@@ -71,6 +71,13 @@ class Writer:
             stack.extend(stack.pop().args)
         return len(self.text(v)) > limit
 
+    def rounded(self, e) -> bool:
+        """Whether e shows a number rounded (0.4621 for tanh(0.5)): what follows it can only be approximate."""
+        if isinstance(e, Value):
+            v = self._values[e]
+            return not v.is_Rational and not (e in self._exact and short_exact(v))
+        return any(self.rounded(a) for a in e.args)
+
     def number(self, v, media="tex", exact: bool = True) -> str:
         """A number as shown: exact where short (1/8, log(2)), else rounded."""
         if media == "tex":
@@ -217,6 +224,8 @@ class Writer:
             results = self.result_forms(value)
             if len(results) == 2 and substituted is not None and _one_call_of_numbers(substituted):
                 results = results[1:]  # tanh(-1.5) = -tanh(1.5) would only restate the line before
+            elif len(results) == 2 and any(self.rounded(e) for e in (substituted, extra) if e is not None):
+                results = results[1:]  # 2 . 0.4621 + 0.5 = 0.5 + 2 tanh(0.5) would be a false equality
             for f in results:
                 if not forms or f.tex != forms[-1].tex:
                     forms.append(f)

@@ -126,3 +126,58 @@ def test_the_terminal_writes_greek_names_as_letters_and_brackets_a_transposed_ad
     assert "μ1^2 + σ1^2 - 2·log(σ1)" in vae
     gplvm = render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution).replace("\u00a0", " ")
     assert "(∂L1/∂(X Xᵀ))ᵀ X" in gplvm and "α" in gplvm
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_an_updated_parameter_with_scripts_is_bracketed_before_its_prime():
+    tex_ = neuralsolve.solve(ROOT / "problems" / "sigmoid-network.yaml").latex()
+    assert r"\left(b^{2}_{1}\right)' &= b^{2}_{1} - \eta" in tex_  # {b^{2}_{1}}' set the prime on the 2
+    assert "}'" not in tex_.replace(r"\right)'", "")
+
+
+def test_a_line_with_rounded_numbers_is_not_followed_by_an_exact_form():
+    w = neuralsolve.solve_text("title: t\ngraph:\n  equations:\n    h: tanh(x)\n    y: w*h + c\n"
+                               "  values: {x: 0.5, w: 2, c: 0.5}\nparts:\n  - ask: forward\n", "t.yaml")
+    tex_ = w.latex()
+    assert r"y &= w h + c = 2 \cdot 0.4621 + 0.5 \approx 1.424" in tex_  # was = 0.5 + 2 tanh(0.5) ≈ 1.424
+    assert r"h &= \tanh\left(x\right) = \tanh\left(0.5\right) \approx 0.4621" in tex_  # exact where nothing rounded
+
+
+def test_rows_of_fractions_are_stretched_in_latex_and_spaced_in_markdown():
+    w = neuralsolve.solve(ROOT / "problems" / "softmax-regression.yaml")
+    tex_, md = w.latex(), w.markdown()
+    assert (r"{\renewcommand{\arraystretch}{2.2}\begin{pmatrix} \dfrac{1}{8} \\ \dfrac{1}{4} \\ \dfrac{5}{8} "
+            r"\end{pmatrix}}") in tex_  # pdflatex ignored \\[0.5em] beside a fraction deeper than that
+    assert r"\\[0.5em]" not in tex_
+    assert r"\begin{pmatrix} \dfrac{1}{8} \\[0.5em] \dfrac{1}{4} \\[0.5em] \dfrac{5}{8} \end{pmatrix}" in md
+    assert r"\sum_{k} e^{z^{2}_{k}}" in tex_  # not l, which reads as the loss
+
+
+def test_a_chain_is_never_split_across_pages_but_equations_may_be():
+    tex_ = neuralsolve.solve(ROOT / "problems" / "sigmoid-network.yaml").latex()
+    body = tex_[tex_.index(r"\begin{align*}"):]
+    assert "\\\\*\n &=" in body  # continuation lines: \\* forbids a page break there
+    assert "\\\\[0.6em]\n" in body  # between equations a break is allowed
+    cnn = neuralsolve.solve(ROOT / "problems" / "cnn-architecture.yaml").latex()
+    assert "\\par\\nopagebreak\n\\begin{center}" in cnn  # a table's lead stays with its table
+
+
+def test_approximations_are_stated_as_math_in_every_medium():
+    w = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml")
+    assert (r"we take $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$.") in w.latex()
+    assert (r"we take $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$.") in w.markdown()
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / "vae-regulariser.yaml")], env={"COLUMNS": "200"})
+    assert "we take log(0.1) ≈ -2.3 and log(0.3) ≈ -1.2." in r.output
+
+
+def test_author_math_may_state_an_approximation():
+    from neuralsolve.latex import tex_escape
+
+    assert tex_escape("Take $log(0.1) ≈ -2.3$ and $w13 = 2$.") == \
+        r"Take $\log\left(0.1\right) \approx -2.3$ and $w_{13} = 2$."

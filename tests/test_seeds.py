@@ -40,9 +40,13 @@ def test_tanh_graph_backward_chain_is_spelled_with_named_deltas():
     # dE/da3 collects both paths in one step
     assert (r"\frac{\partial E}{\partial z_{5}} \cdot \frac{\partial z_{5}}{\partial a_{3}} + "
             r"\frac{\partial E}{\partial z_{6}} \cdot \frac{\partial z_{6}}{\partial a_{3}}") in md
-    # dE/dw13 = dE/dz3 x1, with dE/dz3 = dE/da3 (1 - tanh^2 z3): no expanded expression
+    # dE/dw13 = dE/dz3 x1, with dE/dz3 = dE/da3 (1 - a3^2), tanh' in the node's own name as the seed's
+    # 1 - tanh^2 z3 is; then the whole expression, as the seed ends
     assert r"\frac{\partial E}{\partial z_{3}} \cdot x_{1}" in md
-    assert r"1 - \tanh^{2}\left(z_{3}\right)" in md
+    assert r"\frac{\partial E}{\partial a_{3}} \cdot \left(1 - a_{3}^{2}\right)" in md
+    assert (r"x_{1} \left(1 - a_{3}^{2}\right) \left(w_{35} w_{57} \left(1 - a_{5}^{2}\right) \tanh\left(y - t\right) + "
+            r"w_{36} w_{67} \left(1 - a_{6}^{2}\right) \tanh\left(y - t\right)\right)") in md
+    assert r"\tanh^{2}" not in md  # one form of tanh' throughout
 
 
 def test_shared_parameter_matches_exercise_sheet_2_ex4():

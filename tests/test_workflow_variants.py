@@ -34,7 +34,7 @@ def test_the_sheet_states_the_approximations_a_student_needs(tmp_path):
     r = run("exam", EXAM, "--variants", 1, "--seed", 3, "-o", tmp_path, "--no-pdf")
     assert r.exit_code == 0
     (sheet,) = tmp_path.glob("*/questions.md")
-    assert "*Use log(0.1) = -2.3. Use log(0.3) = -1.2.*" in sheet.read_text(encoding="utf-8")
+    assert r"*Use $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$.*" in sheet.read_text(encoding="utf-8")
 
 
 def test_a_sheet_states_conventions_and_the_precision(write):
@@ -178,4 +178,4 @@ def test_the_latex_sheet_states_an_approximation_as_math(tmp_path):
     r = run("exam", EXAM, "--variants", 1, "--seed", 3, "-o", tmp_path, "--no-pdf")
     assert r.exit_code == 0
     (sheet,) = tmp_path.glob("*/questions.tex")
-    assert r"Use $\log\left(0.1\right) = -2.3$. Use $\log\left(0.3\right) = -1.2$." in sheet.read_text(encoding="utf-8")
+    assert r"Use $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$." in sheet.read_text(encoding="utf-8")

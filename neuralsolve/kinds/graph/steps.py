@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import sympy
 
 from ... import derive
-from ...latex import TextPrinter
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Step, marks_text
+from ...statement import approximations_text
 from ...trace import Trace, gradient_step, needed, trace
 from ...writer import Writer
 
@@ -114,9 +114,8 @@ class GraphView:
         from ...catalog import convention
 
         notes = [c for c in (convention(k) for k in self.trace.conventions) if c]
-        for key, value in self.problem.approximations:
-            show = TextPrinter({"decimals": self.problem.decimals, "precision": self.problem.precision})
-            notes.append(f"As the problem instructs, {show.doprint(key)} is taken as {show.doprint(value)}.")
+        if self.problem.approximations:  # author text with $...$ math: each medium prints it as math
+            notes.append(f"As the problem instructs, we take {approximations_text(self.problem)}.")
         return tuple(notes)
 
     # -- asks ------------------------------------------------------------
@@ -290,7 +289,8 @@ class GraphView:
                 rule = sympy.Add(sym, sympy.Mul(-1, sympy.Symbol("eta"), w.adjoint(name)))
                 sub = sympy.Add(w.value(old) if not old.free_symbols else old,
                                 sympy.Mul(-1, w.value(eta), w.value(grad) if not grad.free_symbols else grad))
-            lhs_tex = "{" + self.graph.tex.get(name, name) + "}'"
+            tex = self.graph.tex.get(name, name)  # w' but (w^{2}_{11})': a prime after scripts floats ambiguously
+            lhs_tex = rf"\left({tex}\right)'" if "^" in tex or "_" in tex else "{" + tex + "}'"
             eq = w.chain(sym, rule, sub, new)
             eqs.append(Equation(lhs_tex, name + "'", eq.forms))
         tail = ", every gradient taken at the unchanged parameters:"

@@ -81,12 +81,12 @@ class NetworkView(GraphView):
         else:
             a_rule = (rf"{layer.activation.tex}\left(\mathbf{{z}}^{{{n}}}\right)", f"{layer.activation.text}(z{n})")
         a_forms = [Form("=", *a_rule)]
-        if layer.activation is None and not any(v.free_symbols for v in z_vals):  # e^(z_i) / sum_l e^(z_l)
+        if layer.activation is None and not any(v.free_symbols for v in z_vals):  # e^(z_i) / sum_k e^(z_k)
             exps = [sympy.exp(v) for v in z_vals]
             k = len(exps)
-            a_forms.append(Form("=", rf"\frac{{1}}{{\sum_{{l}} e^{{z^{{{n}}}_{{l}}}}}} "
+            a_forms.append(Form("=", rf"\frac{{1}}{{\sum_{{k}} e^{{z^{{{n}}}_{{k}}}}}} "
                                 + _matrix_tex([[f"e^{{z^{{{n}}}_{{{j + 1}}}}}"] for j in range(k)]),
-                                f"(e^z{n}_j)/Σ_l e^z{n}_l"))
+                                f"(e^z{n}_j)/Σ_k e^z{n}_k"))
             a_forms.append(Form("=", r"\frac{1}{" + " + ".join(w.number(e) for e in exps) + "} "
                                 + _matrix_tex([[w.number(e)] for e in exps]),
                                 "(" + ", ".join(w.number(e, "text") for e in exps) + ")ᵀ/("
