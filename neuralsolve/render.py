@@ -56,7 +56,8 @@ def _text_env() -> jinja2.Environment:
     env.filters["escape_rich_line"] = lambda s: to_terminal(s, line=True, math=text)
     env.filters["escape_md_line"] = lambda s: to_markdown(s, line=True, math=tex)
     env.filters["rich_table"] = _rich_table
-    env.filters["nowrap"] = _nowrap
+    env.filters["fold"] = _fold
+    env.filters["prose_md"] = _prose_md
     return env
 
 
@@ -81,13 +82,50 @@ def _row_gaps(tex: str) -> str:
 _FRACTION_MATRIX = re.compile(r"\\begin\{pmatrix\}(?:(?!\\end\{pmatrix\}).)*?\\\\\[0\.5em\].*?\\end\{pmatrix\}")
 
 
-def _nowrap(s: str) -> str:
-    """Spaces inside brackets made unbreakable: the terminal wraps between vectors, never inside one."""
-    out, depth = [], 0
-    for ch in s:
-        depth += ch in "([" and 1 or (-1 if ch in ")]" and depth else 0)
-        out.append("\u00a0" if ch == " " and depth else ch)
-    return "".join(out)
+def _fold(s: str, column: int) -> str:
+    """A form of a chain that starts at `column`, broken into lines that fit the terminal's 80 columns.
+
+    Breaks fall between the top-level terms and factors, never inside a bracket while that can be helped,
+    so a vector or a matrix stays on one line; a bracket too long for a line of its own is broken one level
+    in, after the commas between its entries if it has any. Continuation lines are indented two spaces
+    past the form's start."""
+    from .solution import TEXT_WIDTH
+
+    first = TEXT_WIDTH + 2 - column
+    if len(s) <= first:
+        return s
+    rest = TEXT_WIDTH - column
+    lines = [""]
+    for piece in _pieces(s, 0, rest):
+        if lines[-1] and len(lines[-1]) + len(piece) > (first if len(lines) == 1 else rest):
+            lines.append("")
+        lines[-1] += piece
+    return ("\n" + " " * (column + 2)).join(line.rstrip() for line in lines)
+
+
+def _pieces(s: str, depth: int, width: int) -> list[str]:
+    """s cut at its spaces at bracket depth `depth` (after a comma, if any such cut exists), each piece longer
+    than `width` cut again one level in; the pieces keep their spaces."""
+    cuts = _cuts(s, depth)
+    commas = [i for i in cuts if s[i - 1] == ","]
+    cuts = commas or cuts
+    if not cuts:
+        return [s] if depth > 8 or "(" not in s and "[" not in s else _pieces(s, depth + 1, width)
+    pieces = [s[a:b] for a, b in zip([0, *cuts], [*cuts, len(s)]) if s[a:b]]
+    return [q for p in pieces for q in (_pieces(p, depth + 1, width) if len(p) > width else [p])]
+
+
+def _cuts(s: str, depth: int) -> list[int]:
+    """Where s may be cut at depth `depth`: just after each space there."""
+    out, level = [], 0
+    for i, ch in enumerate(s):
+        if ch in "([":
+            level += 1
+        elif ch in ")]":
+            level = max(level - 1, 0)
+        elif ch == " " and level == depth and 0 < i < len(s) - 1:
+            out.append(i + 1)
+    return out
 
 
 def _rich_table(table) -> str:
@@ -111,6 +149,19 @@ def _rich_table(table) -> str:
 
 def _escape_md(s: str) -> str:
     return to_markdown(s, math=tex)
+
+
+_INLINE_MATH = re.compile(r"(\$[^$]+\$)")
+
+
+def _prose_md(text_: str, tex_: str = "") -> str:
+    """A line the tool wrote, in Markdown with its names as math ($\\mathbf{W}^{2}$, not W2): its LaTeX
+    form when that is words and $...$ only (the words escaped for Markdown), else its plain text."""
+    pieces = _INLINE_MATH.split(tex_ or "")
+    words = pieces[0::2]
+    if not tex_ or len(pieces) < 2 or any(ch in w for w in words for ch in "\\{}~%&#^_"):
+        return _escape_md(text_)
+    return "".join(to_markdown(p, line=True) if i % 2 == 0 else p for i, p in enumerate(pieces))
 
 
 def latex(solutions: list[Solution], fragment: bool = False) -> str:

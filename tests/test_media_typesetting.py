@@ -181,3 +181,40 @@ def test_author_math_may_state_an_approximation():
 
     assert tex_escape("Take $log(0.1) ≈ -2.3$ and $w13 = 2$.") == \
         r"Take $\log\left(0.1\right) \approx -2.3$ and $w_{13} = 2$."
+
+
+def test_terminal_lines_fold_between_terms_never_inside_a_vector():
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    for name, whole in (("sigmoid-network", "((0.5, -0.5)ᵀ (-0.10783))"),
+                        ("tanh-graph", "w36·w67·(1 - a6^2)·tanh(y - t))")):
+        r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / f"{name}.yaml")], env={"COLUMNS": "80"})
+        lines = r.output.splitlines()
+        assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+        found = [ln for ln in lines if whole in ln]  # the vector (or the last term) whole on one line
+        assert found and all(ln.startswith("         ") for ln in found)  # continuations, indented past the form
+
+
+def test_markdown_prose_writes_names_as_math():
+    md = neuralsolve.solve(ROOT / "problems" / "square-network.yaml").markdown()
+    assert r"bias vectors: $\mathbf{W}^{2}$ ($2 \times 2$), $\mathbf{b}^{2}$ ($2$)" in md  # was W2 (2×2), b2 (2)
+    cnn = neuralsolve.solve(ROOT / "problems" / "cnn-architecture.yaml").markdown()
+    assert r"$N_{1} = 5$ filters of size $F_{1} = 4$" in cnn  # was N\_1 = 5 ... F\_1 = 4
+
+
+def test_exam_sheets_write_asked_quantities_as_math_and_close_the_variant_bracket(tmp_path):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    r = CliRunner().invoke(cli, ["exam", str(ROOT / "problems" / "exams" / "neural-computation.yaml"), "--variants",
+                                 "1", "--seed", "1", "-o", str(tmp_path), "--no-pdf"])
+    assert r.exit_code == 0, r.output
+    (md,) = tmp_path.glob("*/questions.md")
+    assert r"Compute $\frac{\partial C}{\partial z^{3}_{1}}$" in md.read_text(encoding="utf-8")
+    (tex_,) = tmp_path.glob("*/questions.tex")
+    import re
+
+    assert re.search(r"\(variant \\texttt\{[0-9A-Z]{6}\}\)", tex_.read_text(encoding="utf-8"))  # was \texttt{CODE)}

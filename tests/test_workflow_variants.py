@@ -69,7 +69,7 @@ def test_a_parameter_with_no_path_to_the_loss_has_gradient_zero_and_says_so(writ
     w = neuralsolve.solve(path)
     assert w.answers["dE/dw2"] == "0" and w.answers["w2'"] == "3"
     assert w.answers["dE/dw1"] == "4"  # 2 (w1 x - 1) x at w1 = 1, x = 2
-    assert "w2 is used by no equation on the way to E, so its gradient is 0:" in w.markdown()
+    assert "$w_{2}$ is used by no equation on the way to $E$, so its gradient is 0:" in w.markdown()
 
 
 def test_a_fixed_question_is_computed_once_per_process(monkeypatch):

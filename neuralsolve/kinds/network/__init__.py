@@ -53,9 +53,9 @@ class NetworkKind(GraphKind):
 
     def given(self, problem: Problem) -> Given:
         g = problem.model
-        lead = ("Consider the fully connected network below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"
+        lead = ("Consider the fully connected network defined below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"
                 + (", the target and the loss given." if g.has_loss else "."))
-        lead_tex = (r"Consider the fully connected network below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
+        lead_tex = (r"Consider the fully connected network defined below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
                     r" + \mathbf{b}^{l}$ and $\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$"
                     + (", the target and the loss given." if g.has_loss else "."))
         return Given(lead, lead_tex, tuple(tuple(r) for r in _network_data(Writer(problem, problem.precision), g)))
