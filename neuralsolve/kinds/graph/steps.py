@@ -143,14 +143,15 @@ class GraphView:
         return [self.parameter_count(self.w)]
 
     # -- forward -------------------------------------------------------
-    def forward(self, w: Writer, prose: str = "", tr: Trace | None = None, suffix: str = "") -> list[Step]:
+    def forward(self, w: Writer, prose: str = "", tr: Trace | None = None, suffix: str = "",
+                prose_tex: str = "") -> list[Step]:
         tr = tr or self.trace
         if "forward" in self.shown and not suffix:
             return []
         self.shown.add("forward") if not suffix else None
         steps = self.forward_blocks(w, tr, suffix)
         if steps and prose:
-            steps[0] = Step(steps[0].quantity, prose, steps[0].equations)
+            steps[0] = Step(steps[0].quantity, prose, steps[0].equations, prose_tex)
         return steps
 
     def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list[Step]:
@@ -186,7 +187,8 @@ class GraphView:
         steps: list[Step] = []
         for overrides, suffix, tr in self.comp.at[ask]:
             label = ", ".join(f"{name} = {w.number(v, 'text')}" for name, v in overrides.items())
-            steps.extend(self.forward(w, prose=f"For {label}:", tr=tr, suffix=suffix))
+            label_tex = ", ".join(f"${self.graph.tex.get(name, name)} = {w.number(v)}$" for name, v in overrides.items())
+            steps.extend(self.forward(w, prose=f"For {label}:", tr=tr, suffix=suffix, prose_tex=f"For {label_tex}:"))
         self.shown.add("forward_at")
         return steps
 
@@ -254,7 +256,9 @@ class GraphView:
         direct = len(adj.terms) == 1 and adj.terms[0].child == g.output
 
         def total(factors):  # built unevaluated by hand: sympy.evaluate(False) clears SymPy's whole cache
-            terms = [f[0] if f[1] == 1 else (f[1] if f[0] == 1 else sympy.Mul(*f, evaluate=False)) for f in factors]
+            # a factor 1 is kept after a gradient (dE/dy . 1): without it the line would restate the one above
+            terms = [f[1] if f[0] == 1 else (f[0] if f[1] == 1 and not isinstance(f[0], sympy.Symbol)
+                                             else sympy.Mul(*f, evaluate=False)) for f in factors]
             return sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
 
         def known(child):
