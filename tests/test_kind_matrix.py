@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import sympy
@@ -43,8 +44,8 @@ RULE_CASES = {
 
 
 def flat(terminal: str) -> str:
-    """Terminal text as one line of single spaces: a chain split over lines reads as one."""
-    return " ".join(terminal.replace("\u00a0", " ").split())
+    """Terminal text as one line of single spaces: a chain split over lines reads as one (rich's bold dropped)."""
+    return " ".join(terminal.replace("\u00a0", " ").replace("[bold]", "").replace("[/bold]", "").split())
 
 def test_every_rule_has_a_case():
     assert set(RULES) == set(RULE_CASES)
@@ -128,7 +129,7 @@ def test_swish_network_matches_homework_3_q3():
     _, closed = _closed(ROOT / "problems" / "matrix-swish-network.yaml", "W1")
     assert ir.text(closed) == "((h1 + σ(z1) ⊙ (1 - h1)) ⊙ (W2ᵀ ∂L/∂z2)) x1ᵀ".replace("x1ᵀ", "xᵀ")
     _, closed = _closed(ROOT / "problems" / "matrix-swish-network.yaml", "W2")
-    assert ir.text(closed) == "∂L/∂z2 h1ᵀ"
+    assert ir.text(closed) == "(∂L/∂z2) h1ᵀ"
 
 
 def test_softmax_regression_matches_problem_sheet_4_q1():
@@ -137,7 +138,7 @@ def test_softmax_regression_matches_problem_sheet_4_q1():
     assert sympy.sympify(a["dl/dz"]) == sympy.Matrix([sympy.Rational(1, 8), sympy.Rational(-3, 4), sympy.Rational(5, 8)])
     assert a["dl/dW"] == "Matrix([[1/8, 1/8], [-3/4, -3/4], [5/8, 5/8]])"
     assert sympy.sympify(a["l"]) == sympy.log(4)
-    assert "∂l/∂W = ∂l/∂z xᵀ = (a - e_y) xᵀ = " in flat(render.terminal(w.solution))
+    assert "∂l/∂W = (∂l/∂z) xᵀ = (a - e_y) xᵀ = " in flat(render.terminal(w.solution))
 
 
 def test_three_layer_memory_matches_the_2023_assignment():
@@ -278,8 +279,8 @@ def test_gplvm_l2_through_k_inverse_and_the_inverse_rule():
 def test_gplvm_l_is_the_sum_of_its_terms_gradients():
     lines = _lines(ROOT / "problems" / "matrix-gplvm.yaml", "e")
     assert lines == [
-        r"$L = -c + L_{1} + L_{2}$, and $c$ does not depend on $\mathbf{X}$, so its gradient is the sum of those of "
-        r"$L_{1}$ and $L_{2}$:",
+        rf"$L = -c + L_{{1}} + L_{{2}}$, where $c$ does not depend on ${X}$ ($\frac{{\partial c}}{{\partial {X}}} = 0$), "
+        rf"so ${_dl('L', X)}$ is the sum of ${_dl('L_{1}', X)}$ and ${_dl('L_{2}', X)}$:",
         rf"{_dl('L', X)} = {_dl('L_{1}', X)} + {_dl('L_{2}', X)} = -\alpha D {KI} {X} + \alpha {KI} {Y} {Y}^{{\top}} "
         rf"{KI} {X}"]
 
@@ -368,3 +369,170 @@ def test_a_singular_matrix_in_the_values_names_the_equation(write):
     with pytest.raises(ProblemError) as exc:
         neuralsolve.solve(path)
     assert str(exc.value) == f"{path}:5:8: computing L with the values given: a matrix to invert is singular"
+
+
+# -- the examiner's review of the rendered pages ------------------------------------------------------------
+
+SOFTMAX = ROOT / "problems" / "matrix-softmax-regression.yaml"
+
+
+def test_softmax_sums_over_an_index_that_is_not_the_loss():
+    lines = _lines(SOFTMAX, "a")
+    a = next(line for line in lines if line.startswith(r"\mathbf{a} = "))
+    assert r"\frac{1}{\sum_{k} e^{z_{k}}}" in a and r"\sum_{l}" not in " ".join(_lines(SOFTMAX))
+
+
+def test_softmax_forward_shows_the_numbers_substituted():
+    lines = _lines(SOFTMAX, "a")
+    W = r"\begin{pmatrix} 0 & 0 \\ \log\left(2\right) & 0 \\ 0 & \log\left(5\right) \end{pmatrix}"
+    x, b = r"\begin{pmatrix} 1 \\ 1 \end{pmatrix}", r"\begin{pmatrix} 0 \\ 0 \\ 0 \end{pmatrix}"
+    z = r"\begin{pmatrix} 0 \\ \log\left(2\right) \\ \log\left(5\right) \end{pmatrix}"
+    assert rf"\mathbf{{z}} = \mathbf{{W}} \mathbf{{x}} + \mathbf{{b}} = {W} {x} + {b} = {z}" in lines
+
+
+def test_softmax_loss_is_minus_log_a_y_with_the_class_stated():
+    lines = _lines(SOFTMAX, "a")
+    _in_order(lines,
+              r"The class is $y = 2$, the entry of $\mathbf{e}_{y}$ that is 1, so the cross-entropy keeps only $a_{2}$:",
+              r"l = -\mathbf{e}_{y}^{\top} \log\left(\mathbf{a}\right) = -\log a_{y} = -\log a_{2} "
+              r"= -\log\left(\frac{1}{4}\right) = \log\left(4\right)")
+    assert "CE" not in " ".join(_lines(SOFTMAX))  # never named without its definition
+
+
+def test_softmax_dl_da_is_a_component_then_the_vector():
+    lines = _lines(SOFTMAX, "b")
+    _in_order(lines,
+              r"\frac{\partial l}{\partial a_{j}} = \begin{cases} -\dfrac{1}{a_{y}} & j = y \\ 0 & j \neq y \end{cases}",
+              r"\frac{\partial l}{\partial \mathbf{a}} = -\mathbf{e}_{y} \oslash \mathbf{a} "
+              r"= \begin{pmatrix} 0 \\ -4 \\ 0 \end{pmatrix}")
+
+
+def test_a_fraction_followed_by_a_factor_is_bracketed_in_the_terminal():
+    dl_do, a = ir.var("dL/do", ("s", 1)), ir.var("a", ("r", 1))
+    assert ir.text(ir.matmul(dl_do, ir.T(a))) == "(∂L/∂o) aᵀ"
+    assert ir.text(ir.matmul(ir.T(ir.var("W3", ("s", "r"))), dl_do)) == "W3ᵀ ∂L/∂o"  # last: nothing follows it
+    three = flat(render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-three-layer-memory.yaml").solution))
+    assert "∂L/∂W3 = (∂L/∂o) aᵀ" in three and "∂L/∂o aᵀ" not in three.replace("(∂L/∂o) aᵀ", "")
+    gplvm = flat(render.terminal(neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").solution))
+    assert "∂L2/∂K = -K⁻ᵀ (∂L2/∂K⁻¹) K⁻ᵀ = -K⁻¹ (∂L2/∂K⁻¹) K⁻¹ = 1/2·K⁻¹ Y Yᵀ K⁻¹" in gplvm
+    assert "= 2·(∂L1/∂(X Xᵀ)) X =" in gplvm
+
+
+def test_the_layout_note_is_one_sentence_and_only_for_gradients_that_are_matrices():
+    for path in MATRIX_PROBLEMS:
+        notes = neuralsolve.solve(path).solution.notes
+        assert not any("every gradient has the shape" in n for n in notes), path.name
+        assert notes == ("A gradient with respect to a matrix is in denominator layout (its entry (i, j) is the "
+                         "derivative with respect to the matrix's entry (i, j)), so an answer in numerator layout "
+                         "is its transpose.",), path.name
+    vectors = ("title: v\nmatrix:\n  shapes: {W: [n, n], x: [n]}\n  equations:\n    L: sum(W @ x)\n"
+               "parts:\n  - ask: {gradients: [x]}\n")
+    assert neuralsolve.solve_text(vectors).solution.notes == ()
+
+
+def _outside_math(tex: str) -> str:
+    return re.sub(r"\$[^$]*\$", " ", tex)
+
+
+def test_names_in_latex_prose_and_questions_are_math():
+    for path in MATRIX_PROBLEMS:
+        g = load(path).model
+        names = {n for n in g.shapes if n != "a"}  # "a" is also the article
+        w = neuralsolve.solve(path)
+        prose = [getattr(b, "prose_tex", None) or getattr(b, "tex", "") for pv in w.solution.parts for b in pv.blocks]
+        questions = re.findall(r"\\textit\{(.*)\}", render.latex([w.solution]))
+        for line in prose + questions:
+            bare = set(re.findall(r"[A-Za-z_]\w*", _outside_math(line))) & names
+            assert not bare, (path.name, line)
+
+
+# -- marking: W where W^T belongs, and the transposed gradient (issue 9) --------------------------------------
+
+SQUARE_LAYERS = """title: Two square layers
+matrix:
+  shapes: {x: [2], W1: [2, 2], W2: [2, 2], y: [2]}
+  equations:
+    h: W1 @ x
+    o: W2 @ h
+    e: o - y
+    L: 1/2 * e.T @ e
+  parameters: [W1, W2]
+  values: {x: [1, 2], W1: [[1, 2], [0, 1]], W2: [[1, 2], [3, 4]], y: [0, 1]}
+parts:
+  - ask: {gradients: [h, W1, W2]}
+    marks: 6
+"""
+
+
+def _check(*args):
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _verdicts(output: str) -> dict[str, list[str]]:
+    out = {}
+    for line in output.splitlines():
+        if "│" in line:
+            cells = [c.strip() for c in line.split("│")]
+            out[cells[0]] = cells[1:]
+    return out
+
+
+def _mat(rows) -> str:
+    return "Matrix([" + ", ".join("[" + ", ".join(str(x) for x in r) + "]" for r in rows) + "])"
+
+
+def _square_layers_by_hand():
+    """The gradients worked in plain Python: right, with W2 for W2^T, and transposed."""
+    x, W1, W2, y = [1, 2], [[1, 2], [0, 1]], [[1, 2], [3, 4]], [0, 1]
+    h = [sum(W1[j][k] * x[k] for k in range(2)) for j in range(2)]
+    o = [sum(W2[j][k] * h[k] for k in range(2)) for j in range(2)]
+    e = [o[j] - y[j] for j in range(2)]  # dL/do
+    dh = [sum(W2[k][j] * e[k] for k in range(2)) for j in range(2)]  # W2^T e
+    dh_wrong = [sum(W2[j][k] * e[k] for k in range(2)) for j in range(2)]  # W2 e
+    dW1 = [[dh[j] * x[k] for k in range(2)] for j in range(2)]
+    dW1_wrong = [[dh_wrong[j] * x[k] for k in range(2)] for j in range(2)]
+    dW2 = [[e[j] * h[k] for k in range(2)] for j in range(2)]
+    return dh, dh_wrong, dW1, dW1_wrong, dW2
+
+
+def test_w_where_w_transposed_belongs_and_the_transposed_gradient_are_named(write):
+    dh, dh_wrong, dW1, dW1_wrong, dW2 = _square_layers_by_hand()
+    assert dh == [75, 106] and dh_wrong == [53, 115]
+    dW2_t = [[dW2[k][j] for k in range(2)] for j in range(2)]
+    answers = write(f"'dL/dh': '{_mat([[v] for v in dh_wrong])}'\n'dL/dW1': '{_mat(dW1_wrong)}'\n"
+                    f"'dL/dW2': '{_mat(dW2_t)}'\n", "answers.yaml")
+    r = _check("check", write(SQUARE_LAYERS), answers)
+    assert r.exit_code == 1
+    got = _verdicts(r.output)
+    for name in ("dL/dh", "dL/dW1"):
+        assert got[name][2:] == ["mistake: consistent with using W2 where W2ᵀ belongs", "1/2"]
+    assert got["dL/dW2"][2:] == ["mistake: consistent with giving the transpose of the gradient (numerator layout)",
+                                 "1/2"]
+    assert "3 of 6 marks; 3 mistakes" in r.output
+
+
+def test_right_matrix_answers_are_not_flagged(write):
+    dh, _, dW1, _, dW2 = _square_layers_by_hand()
+    answers = write(f"'dL/dh': '{_mat([[v] for v in dh])}'\n'dL/dW1': '{_mat(dW1)}'\n'dL/dW2': '{_mat(dW2)}'\n",
+                    "answers.yaml")
+    r = _check("check", write(SQUARE_LAYERS), answers)
+    assert r.exit_code == 0
+    assert all(v[2] == "right" for v in _verdicts(r.output).values() if v[0] != "submitted")
+    assert "mistake" not in r.output
+
+
+def test_an_unrelated_wrong_matrix_is_wrong_not_a_mistake(write):
+    answers = write("'dL/dW2': 'Matrix([[1, 2], [3, 4]])'\n", "answers.yaml")
+    assert _verdicts(_check("check", write(SQUARE_LAYERS), answers).output)["dL/dW2"][2] == "wrong"
+
+
+def test_a_symbolic_gradient_given_transposed_is_named(write):
+    answers = write("'dL/dW3': 'a*Transpose(dL_do)'\n'dL/da': 'Transpose(W3)*dL_do'\n", "answers.yaml")
+    r = _check("check", ROOT / "problems" / "matrix-three-layer-memory.yaml", answers)
+    got = _verdicts(r.output)
+    assert got["dL/dW3"][2] == "mistake: consistent with giving the transpose of the gradient (numerator layout)"
+    assert got["dL/da"][2] == "right"

@@ -88,6 +88,16 @@ def _stored_answers(comp: MatrixComputation, ask: Ask) -> dict:
     return {"stored_for_backward": stored_reads(comp, ask)[2]}
 
 
+def _layout_note(problem: Problem, answers) -> tuple[str, ...]:
+    """One note on the layout, only where it matters: some answer is a gradient with respect to a matrix."""
+    g = problem.model
+    wrt = [k.split("/d", 1)[1] for names in answers.asked for k in names if k.startswith("d") and "/d" in k]
+    if not any(1 not in g.shapes.get(n, ir.ONE) for n in wrt):
+        return ()
+    return ("A gradient with respect to a matrix is in denominator layout (its entry (i, j) is the derivative with "
+            "respect to the matrix's entry (i, j)), so an answer in numerator layout is its transpose.",)
+
+
 # -- sentences ---------------------------------------------------------------
 def _forward_sentence(problem, ask):
     s = "Compute every quantity the equations define, with the values given."
@@ -148,8 +158,7 @@ class MatrixKind(Kind):
         return sympy_text(value) if isinstance(value, ir.E) else matrix_string(value)
 
     def view(self, problem: Problem, comp: MatrixComputation, answers):
-        notes = ("Layout: every gradient has the shape of what it is taken with respect to.",)
-        return MatrixView(problem, comp, answers).parts(), notes
+        return MatrixView(problem, comp, answers).parts(), _layout_note(problem, answers)
 
     def given(self, problem: Problem) -> Given:
         g = problem.model
@@ -164,6 +173,11 @@ class MatrixKind(Kind):
 
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
         return ("Give every gradient in the shape of what it is taken with respect to.",)
+
+    def mistakes(self, problem: Problem):
+        from .mistakes import mistakes
+
+        return mistakes(problem)
 
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
         from .verify import verify as verify_matrix

@@ -311,7 +311,7 @@ CALLS = {
     "norm":    (r"\left\|{}\right\|",                  "norm({})"),
     "sum":     (r"\textstyle\sum\left({}\right)",      "sum({})"),
     "softmax": (r"\operatorname{{softmax}}\left({}\right)", "softmax({})"),
-    "ce":      (r"\operatorname{{CE}}\left({}, {}\right)", "CE({}, {})"),
+    "ce":      (r"-{1}^{{\top}} \log\left({0}\right)",      "-{1}ᵀ log({0})"),  # cross-entropy, log entry by entry
     "loss":    (r"L\left({}, {}\right)",                "L({}, {})"),
 }
 class _Names(dict):
@@ -453,8 +453,12 @@ def text(e: E) -> str:
     def factor(x):
         return f"({text(x)})" if x.op in ("matmul", "add", "dfn") else text(x)
 
+    def lead(x):  # a fraction followed by a factor is bracketed: (∂L/∂o) aᵀ, not ∂L/∂o aᵀ
+        return f"({text(x)})" if _adjoint(x) else wrap(x)
+
     if op == "matmul":
-        return " ".join(wrap(f) for f in matmul_factors(e))
+        fs = matmul_factors(e)
+        return " ".join([lead(f) for f in fs[:-1]] + [wrap(fs[-1])])
     if op == "add":
         out = text(e.args[0])
         for x in e.args[1:]:
@@ -464,7 +468,7 @@ def text(e: E) -> str:
     if op == "scale":
         k, scalars, core = _coeff(e)
         head = "" if k == 1 else ("-" if k == -1 else sympy.sstr(k) + "·")
-        return head + "".join(text(s) + "·" for s in scalars) + wrap(core)
+        return head + "".join(lead(s) + "·" for s in scalars) + wrap(core)
     if op == "T":
         inner = e.args[0]
         adjoint = inner.op == "var" and "/" in inner.name  # (∂L/∂K)ᵀ, not ∂L/∂Kᵀ
@@ -486,5 +490,10 @@ def text(e: E) -> str:
                    "relu": f"[{text(z)} > 0]", "exp": a, "log": f"1 ⊘ {text(z)}"}
         return special.get(e.name) or f"{ELEMENTWISE[e.name][1]}'({text(z)})"
     if op == "had":
-        return f"{factor(e.args[0])} ⊙ {factor(e.args[1])}"
+        return f"{lead(e.args[0]) if _adjoint(e.args[0]) else factor(e.args[0])} ⊙ {factor(e.args[1])}"
     raise AssertionError(op)  # pragma: no cover
+
+
+def _adjoint(e: E) -> bool:
+    """Whether e prints as a fraction in plain text (∂L/∂o): a factor after it needs it bracketed."""
+    return e.op == "var" and "/" in e.name

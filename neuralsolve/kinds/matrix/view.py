@@ -10,11 +10,13 @@ from ...errors import ProblemError
 from ...latex import tex_escape
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Prose, Step, marks_text
-from ...writer import pmatrix
 from . import ir
 from .calculus import CalculusError, Gradient, evaluate, names_in, reverse, stations, substitute
 from .derivatives import Derivatives
 from .paths import PathProse
+from .softmax import SoftmaxSteps
+from .values import tex_value as _tex_value
+from .values import text_value as _text_value
 
 
 def _tex_names(g, losses, stations: dict[str, ir.E]) -> dict[str, str]:
@@ -61,22 +63,11 @@ def sympy_text(e: ir.E) -> str:
     return f"{wrap.get(op, op)}({', '.join(s)})"
 
 
-def _tex_value(v: sympy.Matrix, precision: int) -> str:
-    from ...latex import TexPrinter
-
-    p = TexPrinter({"precision": precision})
-    if v.shape == (1, 1):
-        return p.doprint(v[0, 0])
-    return pmatrix([[p.doprint(x) for x in v.row(i)] for i in range(v.rows)])
-
-
-def _text_value(v: sympy.Matrix, precision: int) -> str:
-    from ...latex import TextPrinter
-
-    p = TextPrinter({"precision": precision})
-    if v.shape == (1, 1):
-        return p.doprint(v[0, 0])
-    return "[" + "; ".join(", ".join(p.doprint(x) for x in v.row(i)) for i in range(v.rows)) + "]"
+def _renamed(e: ir.E, names: dict[str, str]) -> ir.E:
+    """e with some variables renamed (to their values' text, for the substituted form in the terminal)."""
+    if e.op == "var":
+        return ir.E("var", (), e.shape, names[e.name], symmetric=e.symmetric) if e.name in names else e
+    return ir.E(e.op, tuple(_renamed(a, names) for a in e.args), e.shape, e.name, e.num, e.symmetric)
 
 
 @dataclass(frozen=True)
@@ -253,7 +244,7 @@ def stored_reads(comp: MatrixComputation, ask: Ask):
     return reads, sizes, sympy.factor(sympy.Integer(ask.arg) * sympy.Add(*sizes))
 
 
-class MatrixView(PathProse, Derivatives):
+class MatrixView(PathProse, Derivatives, SoftmaxSteps):
     """Builds a matrix problem's parts from its computation."""
 
     def __init__(self, problem: Problem, comp: MatrixComputation, answers):
@@ -287,33 +278,37 @@ class MatrixView(PathProse, Derivatives):
         if not self.numeric:
             return []
         precision = self.precision
-        eqs = []
+        eqs, steps = [], []
         for name, expr in self.g.equations.items():
             if name not in self.numeric:
                 continue
             v = self.numeric[name]
+            if expr.op == "ce":
+                steps.append(self._cross_entropy_step(name, expr, precision))
+                continue
             forms = [Form("=", self.tex(expr), ir.text(expr))]
             if expr.op == "softmax":
                 forms += self._softmax_forms(expr.args[0], precision)
+            else:
+                forms += self._substituted(expr, precision)
             forms.append(Form("=", _tex_value(v, precision), _text_value(v, precision)))
+            forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
             eqs.append(Equation(self.names.get(name, name), name, tuple(forms)))
-        return [Step("forward", "With the values given:", tuple(eqs))]
+        return [Step("forward", "With the values given:", tuple(eqs))] + steps
 
-    def _softmax_forms(self, z: ir.E, precision: int) -> list[Form]:
-        """softmax(z)_i = e^(z_i) / sum_l e^(z_l), written out with the numbers (problem sheet 4, Q1)."""
-        from ...latex import TexPrinter, TextPrinter
-
-        zv = evaluate(z, dict(self.numeric), self.g.dims)
-        if zv.cols != 1:
+    def _substituted(self, expr: ir.E, precision: int) -> list[Form]:
+        """expr with the numbers of its names in place (W x + b with W, x and b written out), if it has names."""
+        used = [n for n in sorted(names_in(expr)) if n in self.numeric]
+        if not used or expr.op == "var":
             return []
-        t, x = TexPrinter({"precision": precision}), TextPrinter({"precision": precision})
-        exps = [sympy.exp(v) for v in zv]
-        rule = (r"\frac{1}{\sum_{l} e^{z_{l}}} \begin{pmatrix} " + r" \\ ".join(f"e^{{z_{{{i + 1}}}}}" for i in range(len(exps)))
-                + r" \end{pmatrix}", "(e^z_i)/Σ_l e^z_l")
-        sub = (r"\frac{1}{" + " + ".join(t.doprint(e) for e in exps) + "} "
-               + pmatrix([[t.doprint(e)] for e in exps]),
-               "(" + ", ".join(x.doprint(e) for e in exps) + ")ᵀ/(" + " + ".join(x.doprint(e) for e in exps) + ")")
-        return [Form("=", *rule), Form("=", *sub)]
+        tex_names, text_names = dict(self.names), {}
+        for n in used:
+            v = self.numeric[n]
+            t, x = _tex_value(v, precision), _text_value(v, precision)
+            if v.shape == (1, 1) and v[0, 0].could_extract_minus_sign():
+                t, x = rf"\left({t}\right)", f"({x})"
+            tex_names[n], text_names[n] = t, x
+        return [Form("=", ir.tex(expr, tex_names), ir.text(_renamed(expr, text_names)))]
 
     def backward(self, ask: Ask) -> list[Step]:
         loss, targets = loss_and_targets(self.g, ask)
@@ -355,54 +350,25 @@ class MatrixView(PathProse, Derivatives):
                 forms.append(Form("=", _tex_value(value, self.precision), _text_value(value, self.precision)))
             expr = self.g.equations[self.loss]
             rest = [n for n in sorted(names_in(expr), key=str) if n not in subs]
-            told = ", ".join(subs[:-1]) + " and " + subs[-1]
-            free = (f", and {', '.join(rest)} {'does' if len(rest) == 1 else 'do'} not depend on {t}",
-                    f", and {', '.join(f'${self.names.get(n, n)}$' for n in rest)} "
-                    f"{'does' if len(rest) == 1 else 'do'} not depend on ${self.names.get(t, t)}$") if rest else ("", "")
-            text = f"{self.loss} = {ir.text(expr)}{free[0]}, so its gradient is the sum of those of {told}:"
-            tex_ = (f"${self.names.get(self.loss, self.loss)} = {self.tex(expr)}${free[1]}, so its gradient is the sum "
-                    "of those of " + ", ".join(f"${self.names.get(n, n)}$" for n in subs[:-1])
-                    + f" and ${self.names.get(subs[-1])}$:")
+            tt, lt = self.names.get(t, t), self.names.get(self.loss, self.loss)
+
+            def listed(items):
+                return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
+
+            grads_text = listed([f"∂{n}/∂{t}" for n in subs])
+            grads_tex = listed([f"${self.names[f'd{n}/d{t}']}$" for n in subs])
+            free = ("", "")
+            if rest:  # -c: its own gradient is named, so no pronoun is left to guess at
+                zero_text = " = ".join(f"∂{n}/∂{t}" for n in rest) + " = 0"
+                zero_tex = " = ".join(rf"\frac{{\partial {self.names.get(n, n)}}}{{\partial {tt}}}" for n in rest)
+                verb = "does" if len(rest) == 1 else "do"
+                free = (f", where {listed(rest)} {verb} not depend on {t} ({zero_text})",
+                        f", where {listed([f'${self.names.get(n, n)}$' for n in rest])} {verb} not depend on ${tt}$ "
+                        f"(${zero_tex} = 0$)")
+            text = f"{self.loss} = {ir.text(expr)}{free[0]}, so ∂{self.loss}/∂{t} is the sum of {grads_text}:"
+            tex_ = f"${lt} = {self.tex(expr)}${free[1]}, so ${lhs}$ is the sum of {grads_tex}:"
             steps.append(Step(f"d{self.loss}/d{t}", text, (Equation(lhs, f"∂{self.loss}/∂{t}", tuple(forms)),), tex_))
         return steps
-
-    def _softmax_ce(self, name: str):
-        """(a, y) when `name` is z in a = softmax(z), l = cross_entropy(a, y): their gradient fuses to a - y."""
-        for a, e in self.g.equations.items():
-            if e.op == "softmax" and e.args[0].op == "var" and e.args[0].name == name:
-                for ce in self.g.equations.values():
-                    if ce.op == "ce" and ce.args[0].op == "var" and ce.args[0].name == a:
-                        return a, ce.args[1]
-        return None
-
-    def _softmax_ce_derivation(self, a: str, y: ir.E, precision: int) -> Step:
-        """The seed's route to a - y: dl/da, the softmax Jacobian by cases, then the chain rule (sheet 4, Q1)."""
-        lt = self.names.get(self.loss, self.loss)
-        at, yt = self.names.get(a, a), ir.tex(y, self.names)
-        z = self.g.equations[a].args[0].name
-        dl_da = Form("=", r"\begin{cases} -\dfrac{1}{a_{y}} & j = y \\ 0 & j \neq y \end{cases}",
-                     "-1/a_y for j = y, 0 otherwise")
-        forms = [dl_da, Form("=", rf"-{yt} \oslash {at}", f"-{ir.text(y)} ⊘ {a}")]
-        if self.numeric and a in self.numeric:
-            av, yv = self.numeric[a], evaluate(y, dict(self.numeric), self.g.dims)
-            dv = sympy.Matrix(av.rows, 1, lambda i, j: -yv[i] / av[i] if yv[i] != 0 else 0)
-            forms.append(Form("=", _tex_value(dv, precision), _text_value(dv, precision)))
-        jac = Form("=", r"\begin{cases} a_{j} \left(1 - a_{j}\right) & i = j \\ -a_{i} a_{j} & i \neq j \end{cases}",
-                   "a_j(1 - a_j) for i = j, -a_i a_j for i ≠ j")
-        chain = (Form("=", rf"\sum_{{j}} \frac{{\partial {lt}}}{{\partial a_{{j}}}} \frac{{\partial a_{{j}}}}{{\partial z_{{i}}}}",
-                      f"Σ_j ∂{self.loss}/∂a_j ∂a_j/∂z_i"),
-                 Form("=", r"-\frac{1}{a_{y}} \frac{\partial a_{y}}{\partial z_{i}}", "-(1/a_y) ∂a_y/∂z_i"),
-                 Form("=", r"\begin{cases} a_{y} - 1 & i = y \\ a_{i} & i \neq y \end{cases}",
-                      "a_i - 1 for i = y, a_i otherwise"))
-        eqs = (Equation(rf"\frac{{\partial {lt}}}{{\partial a_{{j}}}}", f"∂{self.loss}/∂a_j", tuple(forms)),
-               Equation(r"\frac{\partial a_{j}}{\partial z_{i}}", "∂a_j/∂z_i", (jac,)),
-               Equation(rf"\frac{{\partial {lt}}}{{\partial z_{{i}}}}", f"∂{self.loss}/∂z_i", chain))
-        prose = (f"Through {a} = softmax({z}) and the cross-entropy, coordinate by coordinate: the loss depends on {a} "
-                 f"only through its entry for the class y, each entry of {a} on every entry of {z}, so")
-        prose_tex = (f"Through ${at} = \\operatorname{{softmax}}({self.names.get(z, z)})$ and the cross-entropy, "
-                     f"coordinate by coordinate: the loss depends on ${at}$ only through its entry for the class $y$, "
-                     f"each entry of ${at}$ on every entry of ${self.names.get(z, z)}$, so")
-        return Step(f"d{self.loss}/d{a}", prose, eqs, prose_tex)
 
     def _step(self, gr: Gradient, precision: int, loss: str | None = None) -> Step:
         loss = loss or self.loss
