@@ -497,9 +497,10 @@ def test_vector_problem_file_forward_and_answers_per_unit():
     assert float(sympy.sympify(a["y[2]_1"])) == pytest.approx(sum(h2), abs=1e-12)
     assert {"dL/dU_1_2", "dL/dV_1_1", "dL/dV_1_2"} <= set(a)
     text = neuralsolve.solve(PROBLEMS / "rnn-vector.yaml").markdown()
-    assert r"h_{1} &= \tanh\left(W x_{1} + U h_{0} + b\right)" in text
-    assert r"\tanh\left(\begin{bmatrix} 1 \\ 0 \end{bmatrix}\right)" in text
-    assert "starting from h\\[0\\] = \\[0, 0\\]" in text
+    assert (r"\mathbf{h}_{1} &= \tanh\left(\mathbf{W} \mathbf{x}_{1} + \mathbf{U} \mathbf{h}_{0} + "
+            r"\mathbf{b}\right)") in text
+    assert r"\tanh\left(\begin{pmatrix} 1 \\ 0 \end{pmatrix}\right)" in text
+    assert r"starting from $\mathbf{h}_{0} = \begin{pmatrix} 0 \\ 0 \end{pmatrix}$" in text
 
 
 def test_vector_with_a_named_function_and_a_scalar_weight():
@@ -552,3 +553,99 @@ def test_vector_one_unit_output_takes_numbers_as_targets_and_design_is_scalar_on
                              "  - ask: {design: {unknowns: [c], examples: [{x: [1, 0, 1], y: [1, 0, 1]}]}}"))
     with pytest.raises(ProblemError, match="design works on scalar recurrences only"):
         neuralsolve.solve(path)
+
+
+# -- the examiner's review of the rendered pages ----------------------------------------------
+def latex(name: str) -> str:
+    return neuralsolve.solve(PROBLEMS / f"{name}.yaml").latex()
+
+
+def terminal(name: str) -> str:
+    result = CliRunner().invoke(cli, ["solve", str(PROBLEMS / f"{name}.yaml")], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_rounded_number_is_never_set_equal_to_an_exact_form():
+    import re
+
+    bptt, vector = latex("rnn-bptt"), latex("rnn-vector")
+    assert r"y_{1} &= w h_{1} + c = 2 \cdot 0.4621 + 0.5 \approx 1.424" in bptt
+    assert r"y_{1} - y^{*}_{1} = 1.424 - 1 \approx 0.4242" in bptt
+    assert r"y_{1} - y^{*}_{1} = 0.7616 - 1 \approx -0.2384" in vector
+    for tex in (bptt, vector):  # no form after one with a rounded decimal is an exact one, with = before it
+        for row in tex.splitlines():
+            forms = re.split(r" (=|\\approx) ", row)
+            for i in range(2, len(forms), 2):
+                rounded = re.search(r"\d\.\d{3,}", forms[i - 2])
+                assert not (rounded and forms[i - 1] == "=" and r"\tanh" in forms[i]), row
+
+
+def test_vector_notation_is_the_network_problems_one_in_every_medium():
+    tex, md, text = latex("rnn-vector"), neuralsolve.solve(PROBLEMS / "rnn-vector.yaml").markdown(), terminal(
+        "rnn-vector")
+    for doc_ in (tex, md):
+        assert "bmatrix" not in doc_ and "^{(1)}" not in doc_ and "^{(2)}" not in doc_
+        assert (r"\mathbf{h}_{1} &= \tanh\left(\mathbf{W} \mathbf{x}_{1} + \mathbf{U} \mathbf{h}_{0} + "
+                r"\mathbf{b}\right)") in doc_
+        assert r"\left(1 - h_{3,1}^{2}\right) U_{12}" in doc_  # component 1 of h at step 3, squared
+        assert r"0.5 \left(y_{1} - y^{*}_{1}\right)^{2}" in doc_  # the one output is a scalar y_t
+    assert "$h_{3,2}$ is computed at the last step, so it reaches $L$ only through $y_{3}$:" in tex
+    assert r"\frac{\partial L}{\partial h_{3,2}} &= \frac{\partial L}{\partial y_{3}} \cdot" in tex
+    assert "h[3]_2 is computed at the last step, so it reaches L only through y[3]:" in text  # step, then component
+    assert "∂L/∂h[3]_2 = ∂L/∂y[3]·∂y[3]/∂h[3]_2" in text
+    assert "x[t]_1   x[t]_2   h[t]_1   h[t]_2   y[t]" in text and "y[3]_1" not in text
+    assert "h[0] = (0, 0)ᵀ" in text and "[[" not in text
+
+
+def test_a_long_line_of_numbers_is_broken_before_a_plus_sign():
+    tex = latex("rnn-bptt")
+    assert (r"&= \left(-0.5397\right) \left(1 - 0.4621^{2}\right) \cdot 0 + 1.830 \left(1 - 0.4914^{2}\right) "
+            r"\cdot 0.4621 \\* &\quad + \left(-2.032\right) \left(1 - \left(-0.7580\right)^{2}\right) \cdot 0.4914"
+            ) in tex
+    from neuralsolve.kinds.rnn.layout import broken_tex
+
+    assert broken_tex("x", "a + b") == "a + b"  # what fits is left alone
+
+
+def test_design_constraints_are_aligned_on_their_signs_and_g_is_the_identity():
+    tex = latex("rnn-threshold-design")
+    conclusion = tex[tex.index("In conclusion"):tex.index("One choice")]
+    for row in (r"w_{3} &= 1", r"b_{3} &= 0", r"b_{2} &< 0", r"w_{1} + b_{2} &\geq 0", r"w_{2} + b_{2} &\geq 0"):
+        assert row in conclusion
+    assert r"$g$ is the identity, $g{\left(x\right)} = x$, so each case gives one equation" in tex
+    assert "is linear" not in tex
+
+
+def test_hidden_state_answer_says_what_the_state_is_for_and_few_steps_are_listed():
+    tex = latex("rnn-threshold-forward")
+    assert "is the current hidden state $h_{t}$." not in tex  # f(...) is h_t, after h_t = f(...), said nothing
+    assert ("So $h_{t}$ is the network's memory: a summary of everything it has read up to step $t$, updated at "
+            "each step from the new input $x_{t}$ and the previous state $h_{t-1}$") in tex
+    for name in ("rnn-threshold-forward", "rnn-bptt", "rnn-vector"):
+        assert r"Unrolling the recurrence over $t = 1, 2, 3$" in latex(name)
+    long = neuralsolve.solve_text(SEED.replace("x: [5, 3, 1]", "x: [5, 3, 1, 0, 1, 2]")).latex()
+    assert r"Unrolling the recurrence over $t = 1, \ldots, 6$" in long
+
+
+def test_each_gradient_sits_under_its_own_sentence_and_the_target_is_defined_first():
+    tex = latex("rnn-bptt")
+    assert ("The term of step $2$ gives $\\partial L/\\partial y_{2}$:\n\\begin{align*}\n"
+            r"\frac{\partial L}{\partial y_{2}} &= y_{2} - y^{*}_{2}") in tex
+    assert ("Likewise, $h_{1}$ reaches $L$ through $y_{1}$ at step $1$ and through $h_{2}$ at step $2$:\n"
+            "\\begin{align*}\n\\frac{\\partial L}{\\partial h_{1}} &=") in tex
+    defined = tex.index("where $y^{*}_{t}$ is the target, the value wanted of $y_{t}$ at step $t$:")
+    assert defined < tex.index("y^{*}_{1}")
+
+
+@pytest.mark.parametrize("name", ["rnn-vector", "rnn-bptt"])
+def test_terminal_lines_fit_80_columns_and_never_break_inside_a_vector_or_bracket(name):
+    import re
+
+    text = terminal(name)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for line in (ln for ln in lines if ln.startswith("  ")):  # (0, | 0)ᵀ or (1 - | (-0.7580)^2): split brackets
+        assert not re.search(r"(,| -|\()$", line.rstrip()), line
+    whole = "+ (0, 0)ᵀ)" if name == "rnn-vector" else "(1 - (-0.7580)^2)"
+    assert whole in text

@@ -24,6 +24,7 @@ from . import lower as lowering
 from .design import compute_design, read_design
 from .design_steps import design_steps
 from .model import RNNGraph, tsym
+from .names import steps_text
 from .steps import RNNView
 from .vector import vector_given
 from .verify import verify_designs, verify_forward
@@ -89,9 +90,10 @@ def _design_answers(comp: RNNTraced, ask: Ask) -> dict:
 def _forward_sentence(problem, ask):
     g = problem.model
     names = [e.name for e in g.vector] or [rec.name for rec in g.recurrences]
-    text = (f"Unroll the network over t = 1, ..., {g.steps} and compute "
+    ts, ts_tex = steps_text(g.steps)
+    text = (f"Unroll the network over t = {ts} and compute "
             + " and ".join(f"{n}[t]" for n in names) + " at every step, showing each step.")
-    tex = (rf"Unroll the network over $t = 1, \ldots, {g.steps}$ and compute "
+    tex = (rf"Unroll the network over $t = {ts_tex}$ and compute "
            + " and ".join(f"${g.tex[tsym(n, 0).name]}$" for n in names) + " at every step, showing each step.")
     return text, tex
 
@@ -121,8 +123,9 @@ def _gradient_sentence(problem, ask):
             texs.append(rf"$\partial {loss_tex}/\partial {g.tex[seq]}$ (every entry)")
         elif seq is not None:
             done.add(seq)
-            texts.append(f"∂{loss}/∂{seq}[t] for t = 1, ..., {g.steps}")
-            texs.append(rf"$\partial {loss_tex}/\partial {g.tex[tsym(seq, 0).name]}$ for $t = 1, \ldots, {g.steps}$")
+            ts, ts_tex = steps_text(g.steps)
+            texts.append(f"∂{loss}/∂{seq}[t] for t = {ts}")
+            texs.append(rf"$\partial {loss_tex}/\partial {g.tex[tsym(seq, 0).name]}$ for $t = {ts_tex}$")
         else:
             texts.append(f"∂{loss}/∂{n}")
             texs.append(rf"$\partial {loss_tex}/\partial {g.tex.get(n, n)}$")

@@ -25,11 +25,11 @@ def design_steps(view, ask: Ask) -> list:
     d: Design = view.comp.designs[ask]
     blocks: list = []
 
-    def rel(c: Lin) -> tuple[str, str]:
+    def rel(c: Lin, align: str = "") -> tuple[str, str]:
         lhs, r, rhs = relation(c)
         if not c.coeffs:
             return r"\text{impossible}", "impossible"
-        return (f"{w.tex(lhs)} {_REL_TEX[r]} {w.tex(rhs)}", f"{w.text(lhs)} {_REL_TEXT[r]} {w.text(rhs)}")
+        return (f"{w.tex(lhs)} {align}{_REL_TEX[r]} {w.tex(rhs)}", f"{w.text(lhs)} {_REL_TEXT[r]} {w.text(rhs)}")
 
     def first(case: Case) -> Cell:
         e, t = case.first
@@ -59,6 +59,13 @@ def design_steps(view, ask: Ask) -> list:
                    "input is ≤ 0")
             why_tex = ("a relu unit gives a positive value only when its input is that value, and 0 exactly when its "
                        r"input is $\leq 0$")
+        elif rec.unit.function is None and rec.unit.activation is None:
+            why = "the equation applies no function, so each case gives one equation"
+            why_tex = why
+        elif act == "identity":  # g(x) = x: the wanted value is the argument itself (y_t = h_t needs b3 = 0)
+            why = f"{fname} is the identity, {fname}(x) = x, so each case gives one equation"
+            why_tex = (f"${w.tex(sympy.Symbol(fname))}$ is the identity, "
+                       rf"${w.tex(sympy.Symbol(fname))}{{\left(x\right)}} = x$, so each case gives one equation")
         else:
             why = f"{fname} is linear, so each case gives one equation"
             why_tex = f"${w.tex(sympy.Symbol(fname))}$ is linear, so each case gives one equation"
@@ -143,10 +150,10 @@ def design_steps(view, ask: Ask) -> list:
         lhs, r, rhs = (item.lhs, "==", item.rhs) if isinstance(item, sympy.Eq) else (None, None, None)
         if lhs is None:
             continue
-        final.append(Equation(f"{w.tex(lhs)} = {w.tex(rhs)}", f"{w.text(lhs)} = {w.text(rhs)}", ()))
-    for i in d.kept:
+        final.append(Equation(w.tex(lhs), w.text(lhs), (Form("=", w.tex(rhs), w.text(rhs)),)))
+    for i in d.kept:  # an inequality, aligned on its sign as the equations are on theirs (a Form is = or ≈)
         if d.constraints[i].rel != "==":
-            t, x = rel(d.constraints[i])
+            t, x = rel(d.constraints[i], align="&")
             final.append(Equation(t, x, ()))
     blocks.append(Step("constraints", "In conclusion, the weights must satisfy:", tuple(final)))
     pick = ", ".join(f"{v} = {w.number(x, 'text')}" for v, x in d.weights)

@@ -37,9 +37,26 @@ def tsym(name: str, lag: int) -> sympy.Symbol:
     return sympy.Symbol(f"{name}__{lag}")
 
 
+UNIT_SLOT = "#"  # where the time goes in a vector component's name: h_{#,2} at step 3 is h_{3,2}
+
+
+def unit_base(base: str, i: int) -> str:
+    """The name of component i of a vector h, before its time: h_{#,i} (h_{t,i}: the step, then the component)."""
+    m = re.fullmatch(r"(.*)_\{([^{}]*)\}", base)
+    if m:
+        return f"{m.group(1)}_{{{m.group(2)},{UNIT_SLOT},{i}}}"
+    return f"{base}_{{{UNIT_SLOT},{i}}}"
+
+
 def indexed_tex(base: str, index: str, star: bool = False) -> str:
-    """h, 1 -> h_{1}; a name that already has a subscript (h_{2}) takes the index beside it: h_{2,1}."""
+    """h, 1 -> h_{1}; a name that already has a subscript (h_{2}) takes the index beside it: h_{2,1}.
+
+    A vector's component (h_{#,2}, see unit_base) takes the time in its slot: h_{1,2}.
+    """
     sup = "^{*}" if star else ""
+    if UNIT_SLOT in base:
+        head, _, tail = base.partition("_")
+        return f"{head}{sup}_{tail.replace(UNIT_SLOT, index)}"
     m = re.fullmatch(r"(.*)_\{([^{}]*)\}", base)
     if m:
         return f"{m.group(1)}{sup}_{{{m.group(2)},{index}}}"

@@ -17,6 +17,8 @@ from ...solution import Cell, Equation, Prose, Step, Table
 from ...trace import Trace, needed
 from ...writer import Writer
 from ..graph.steps import GraphView
+from .layout import fitted
+from .names import RNNWriter, and_text, reads, steps_text
 from .model import tsym
 from .vector import vector_equations, vector_starts
 
@@ -64,8 +66,15 @@ class RNNView(GraphView):
         self.trace = textbook_trace(comp.trace)
         self._said: set = set()
 
+    @property
+    def w(self) -> Writer | None:
+        return self._w
+
+    @w.setter
+    def w(self, writer: Writer | None) -> None:  # each part's writer, with the kind's text names
+        self._w = RNNWriter(writer.problem, writer.precision) if writer is not None else None
+
     def _writer(self) -> Writer:
-        self.w.text_names.update(self.graph.text)
         return self.w
 
     def _say(self, names, fmt) -> str:
@@ -75,12 +84,21 @@ class RNNView(GraphView):
     def _tex(self, name: str) -> str:
         return f"${self.graph.tex.get(name, name)}$"
 
+    def _text(self, name: str) -> str:
+        return self.graph.text.get(name, name)
+
+    def _definition(self, w: Writer, node, tr: Trace) -> Equation:
+        return fitted(super()._definition(w, node, tr))
+
+    def _adjoint_equation(self, w: Writer, name: str) -> Equation:
+        return fitted(super()._adjoint_equation(w, name))
+
     # -- forward ------------------------------------------------------------
     def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list:
         """Each quantity at each step (rule, numbers, value), then the unrolled values as a table."""
         g = self.graph
         if g.vector:  # each vector equation as written, with its matrices and vectors
-            eqs = vector_equations(g, w, tr)
+            eqs = [fitted(e) for e in vector_equations(g, w, tr)]
         else:
             eqs = [self._definition(w, node, tr) for node in g.nodes if not node.is_leaf and node.name != g.output
                    or node.name == g.output and not g.has_loss]
@@ -91,8 +109,9 @@ class RNNView(GraphView):
             starts = vector_starts(g, w, tr)
             start = ", ".join(f"{n} = {v[1]}" for n, _, v in starts)
             start_tex = ", ".join(f"${n} = {v[0]}$" for _, n, v in starts)
-        lead = f"Unrolling the recurrence over t = 1, ..., {g.steps}" + (f", starting from {start}" if start else "")
-        lead_tex = (rf"Unrolling the recurrence over $t = 1, \ldots, {g.steps}$"
+        ts, ts_tex = steps_text(g.steps)
+        lead = f"Unrolling the recurrence over t = {ts}" + (f", starting from {start}" if start else "")
+        lead_tex = (rf"Unrolling the recurrence over $t = {ts_tex}$"
                     + (f", starting from {start_tex}" if start else ""))
         blocks: list = [Step(" ".join(n.name for n in g.nodes if not n.is_leaf), lead + ", each step feeds the next:",
                              tuple(eqs), lead_tex + ", each step feeds the next:")]
@@ -105,7 +124,8 @@ class RNNView(GraphView):
     def unrolled_table(self, w: Writer, tr: Trace) -> Table:
         g = self.graph
         cols = [n for n, _ in g.inputs] + [rec.name for rec in g.recurrences]
-        header = (Cell("t", "t"),) + tuple(Cell(f"{n}[t]", g.tex[tsym(n, 0).name]) for n in cols)
+        header = (Cell("t", "t"),) + tuple(Cell(g.text.get(tsym(n, 0).name, f"{n}[t]"), g.tex[tsym(n, 0).name])
+                                           for n in cols)
         rows = []
         if g.initial:
             first = dict(g.initial)
@@ -127,8 +147,15 @@ class RNNView(GraphView):
         self.shown.add("loss")
         g = self.graph
         node = g.node(g.output)
-        prose = "The loss sums the loss of each time step:"
-        return [Step(g.output, prose, (self._definition(w, node, self.trace),))]
+        prose = "The loss sums the loss of each time step"
+        prose_tex = prose
+        if g.targets:  # the target, named where it first appears
+            out = g.targets[0][0]
+            target = tsym(g.target_name(out), 0).name
+            now = tsym(out, 0).name
+            prose += f", where {g.text[target]} is the target, the value wanted of {g.text[now]} at step t"
+            prose_tex += f", where ${g.tex[target]}$ is the target, the value wanted of ${g.tex[now]}$ at step $t$"
+        return [Step(g.output, prose + ":", (self._definition(w, node, self.trace),), prose_tex + ":")]
 
     # -- the hidden state -----------------------------------------------------
     def hidden_state_steps(self, ask: Ask) -> list:
@@ -141,11 +168,14 @@ class RNNView(GraphView):
             rec = next(r for r in recs if r.name == state)
             now, before = tsym(state, 0), tsym(state, 1)
             readers = [r for r in recs if r.name != state and now in r.display.free_symbols]
-            a = "the" if len(states) == 1 else "a"
-            prose = (f"{state}[t] is {a} hidden state: a quantity the network carries from one step to the next "
-                     f"(its previous value {state}[t-1] is read on the right-hand side). It is defined by:")
-            prose_tex = (f"${g.tex[now.name]}$ is {a} hidden state: a quantity the network carries from one step "
-                         f"to the next (its previous value ${g.tex[before.name]}$ is read on the right-hand side). "
+            fresh = [tsym(n, 0) for n, lag in reads(rec.display) if not lag and n != state]  # read at step t
+            fresh_text = and_text([w.text(x) for x in fresh])
+            fresh_tex = and_text([f"${w.tex(x)}$" for x in fresh])
+            a = "The" if len(states) == 1 else "A"
+            prose = (f"{a} current hidden state is {state}[t], the quantity the network passes from one step to the "
+                     f"next: its equation reads its own previous value {state}[t-1]. It is defined by:")
+            prose_tex = (f"{a} current hidden state is ${g.tex[now.name]}$, the quantity the network passes from one "
+                         f"step to the next: its equation reads its own previous value ${g.tex[before.name]}$. "
                          "It is defined by:")
             blocks.append(Step(f"{state}[t]", prose, (Equation(w.tex(now), w.text(now), (w.form(rec.display),)),),
                                prose_tex))
@@ -159,8 +189,18 @@ class RNNView(GraphView):
                             "one equation:")
                 blocks.append(Step(f"{other.name}[t]", lead, (Equation(w.tex(lhs), w.text(lhs), (
                     w.form(other.display), w.form(inlined))),), lead_tex))
-                blocks.append(Prose(f"So {w.text(rec.display)} is the current hidden state {state}[t].",
-                                    f"So ${w.tex(rec.display)}$ is the current hidden state ${w.tex(now)}$."))
+            outputs = and_text([f"{r.name}[t]" for r in readers])
+            outputs_tex = and_text([f"${w.tex(tsym(r.name, 0))}$" for r in readers])
+            new_text = f" from the new input {fresh_text} and" if fresh else " from"
+            new_tex = f" from the new input {fresh_tex} and" if fresh else " from"
+            through = readers and not any(lag for r in readers for _, lag in reads(r.display))
+            only = f"; {outputs} reads the past only through it" if through else ""
+            only_tex = f"; {outputs_tex} reads the past only through it" if through else ""
+            blocks.append(Prose(
+                f"So {state}[t] is the network's memory: a summary of everything it has read up to step t, updated at "
+                f"each step{new_text} the previous state {state}[t-1]{only}.",
+                f"So ${w.tex(now)}$ is the network's memory: a summary of everything it has read up to step $t$, "
+                f"updated at each step{new_tex} the previous state ${w.tex(before)}${only_tex}."))
         return blocks
 
     # -- backpropagation through time ------------------------------------------
@@ -188,31 +228,43 @@ class RNNView(GraphView):
         if kids == [loss]:
             pattern = ("direct", _base(name))
             likewise = " (and likewise at every step)" if g.steps > 1 else ""
-            text = (f"{loss} adds up one term per time step, so ∂{loss}/∂{name} comes from the term of step {t} "
-                    f"alone{likewise}:")
+            text = (f"{loss} adds up one term per time step, so ∂{loss}/∂{self._text(name)} comes from the term of "
+                    f"step {t} alone{likewise}:")
             tex = (rf"{loss_tex} adds up one term per time step, so $\partial {g.tex[loss]}/\partial {g.tex[name]}$ "
                    f"comes from the term of step ${t}$ alone{likewise}:")
+            if pattern in self._said:  # said once in full; later, a short lead of its own, not under another's
+                return (f"The term of step {t} gives ∂{loss}/∂{self._text(name)}:",
+                        rf"The term of step ${t}$ gives $\partial {g.tex[loss]}/\partial {g.tex[name]}$:")
         elif t is not None and len(kids) == 1:
             pattern = ("one", _base(name))
-            text = f"{name} is the last {_base(name)}: it reaches {loss} only through {kids[0]}:"
-            tex = (f"{self._tex(name)} is the last of its sequence: it reaches {loss_tex} only through "
+            text = (f"{self._text(name)} is computed at the last step, so it reaches {loss} only through "
+                    f"{self._text(kids[0])}:")
+            tex = (f"{self._tex(name)} is computed at the last step, so it reaches {loss_tex} only through "
                    f"{self._tex(kids[0])}:")
+            if pattern in self._said:
+                return (f"Likewise, {self._text(name)} reaches {loss} only through {self._text(kids[0])}:",
+                        f"Likewise, {self._tex(name)} reaches {loss_tex} only through {self._tex(kids[0])}:")
         elif t is not None:
             pattern = ("many", _base(name), tuple(_base(k) for k in kids))
             later = [k for k in kids if _step_of(k) != t]
             same = [k for k in kids if _step_of(k) == t]
             where = [(same, f"at step {t}", f"at step ${t}$"), (later, f"at step {t + 1}", f"at step ${t + 1}$")]
-            parts = [(self._say(ks, str) + f" {at}", self._say(ks, self._tex) + f" {at_tex}") for ks, at, at_tex
-                     in where if ks]
+            parts = [(self._say(ks, self._text) + f" {at}", self._say(ks, self._tex) + f" {at_tex}")
+                     for ks, at, at_tex in where if ks]
             likewise = " (and likewise for every earlier step)" if t > 1 else ""
-            text = (f"{name} reaches {loss} through {' and through '.join(p for p, _ in parts)}, so by the chain rule "
-                    f"the contributions add up{likewise}:")
+            text = (f"{self._text(name)} reaches {loss} through {' and through '.join(p for p, _ in parts)}, so by "
+                    f"the chain rule the contributions add up{likewise}:")
             tex = (f"{self._tex(name)} reaches {loss_tex} through {' and through '.join(p for _, p in parts)}, so by "
                    f"the chain rule the contributions add up{likewise}:")
+            if pattern in self._said:  # each sum under a lead of its own, not under the line before
+                return (f"Likewise, {self._text(name)} reaches {loss} through "
+                        f"{' and through '.join(p for p, _ in parts)}:",
+                        f"Likewise, {self._tex(name)} reaches {loss_tex} through "
+                        f"{' and through '.join(p for _, p in parts)}:")
         elif len(kids) > 1:
             pattern = ("shared",)
             text = (f"Each parameter is shared by all {g.steps} time steps, so its gradient collects one term per step "
-                    f"it is used in, starting with {name}:")
+                    f"it is used in, starting with {self._text(name)}:")
             tex = (f"Each parameter is shared by all ${g.steps}$ time steps, so its gradient collects one term per "
                    f"step it is used in, starting with {self._tex(name)}:")
         else:

@@ -17,7 +17,9 @@ import sympy
 from ...catalog import LOSSES
 from ...errors import ProblemError
 from ...notation import read_notation
-from .model import TARGET, Named, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, time_names, tsym, unrolled
+from ...writer import pmatrix
+from .model import (TARGET, Named, Recurrence, RNNGraph, StepLoss, Unit, indexed_tex, time_names, tsym, unit_base,
+                    unrolled)
 
 Shape = tuple  # () scalar, (n,) vector, (r, c) matrix
 
@@ -102,6 +104,16 @@ def term_text(e) -> str:
 
 def unit(name: str, i: int) -> str:
     return f"{name}_{i}"
+
+
+def _many(s: Shape) -> bool:
+    """Whether a shape holds more than one number: such a value is set bold, as the network problems set theirs."""
+    return bool(s) and (s[0] > 1 or len(s) == 2 and s[1] > 1)
+
+
+def bold(tex: str) -> str:
+    """A vector's or matrix's name in bold: \\mathbf{h}, or \\boldsymbol{\\theta} for a Greek letter."""
+    return rf"\boldsymbol{{{tex}}}" if tex.startswith("\\") else rf"\mathbf{{{tex}}}"
 
 
 class _Expand:
@@ -198,7 +210,7 @@ def lower_vector(r, y, notation_y, m, functions, keyed, order_of) -> RNNGraph:
         shapes[name] = s
         matrices[name] = (s, tuple(vals))
         base = nota.tex(name)
-        tex[name] = base  # the whole matrix or vector, as the equations name it
+        tex[name] = bold(base) if _many(s) else base  # the whole matrix or vector, as the equations name it
         if not s:
             entries = [(name, base)]
         elif len(s) == 1:
@@ -307,14 +319,20 @@ def lower_vector(r, y, notation_y, m, functions, keyed, order_of) -> RNNGraph:
     loss_name = nota.loss
     bases = {}
     for n in list(keyed) + list(inputs):
-        bases[n] = nota.tex(n)
+        bases[n] = bold(nota.tex(n)) if _many(shapes[n]) else nota.tex(n)
     for u, (n, i) in units.items():
-        if n in bases:
-            bases[u] = f"{{{bases[n]}^{{({i})}}}}"  # unit i of h: h^(i), so that h^(i)_t reads unit, then step
+        if n in bases:  # component i of h at step t is h_{t,i}; the one number of a 1-vector y is y_t
+            bases[u] = unit_base(nota.tex(n), i) if _many(shapes[n]) else nota.tex(n)
     tex.update({f: nota.tex(f) for f in functions})
     tex[loss_name] = nota.tex(loss_name)
     indexed, text_names = time_names(bases, targets)
     tex.update(indexed)
+    single = {u for u, (n, _) in units.items() if n in shapes and not _many(shapes[n])}
+    single |= {t for o, t in zip([n for n, _ in targets], [TARGET if len(targets) == 1 else f"{TARGET}_{o}"
+                                                          for o, _ in targets]) if o in single}
+    for u, (n, i) in units.items():  # in text too: h[t]_2 (the step, then the component), y[t]
+        for lag, idx in ((0, "t"), (1, "t-1")):
+            text_names[tsym(u, lag).name] = f"{n}[{idx}]" if u in single else f"{n}[{idx}]_{i}"
     seq_inputs = []
     for name, (_, s, vals) in inputs.items():
         if s:
@@ -331,6 +349,11 @@ def lower_vector(r, y, notation_y, m, functions, keyed, order_of) -> RNNGraph:
         bases=bases, text=text_names, units=units, vector=tuple(eqs), shapes=shapes, matrices=matrices,
     )
     g = unrolled(model, dict(model.inputs), dict(model.given), model.targets, r.where(m["equations"]))
+    names = dict(g.text)
+    for u in single:  # the nodes of a 1-vector read as a scalar's: y[3], not y[3]_1
+        base = units[u][0]
+        names.update({g.at(u, t): f"{base}[{t}]" for t in range(steps + 1)})
+    g = dataclasses.replace(g, text=names)
     groups = dict(g.groups)
     for name, (s, _) in matrices.items():
         if s:
@@ -352,24 +375,27 @@ def grouped(g: RNNGraph, seqs) -> list[tuple[str, list]]:
 
 
 def vector_tex(w, vals, exact=True) -> tuple[str, str]:
-    """A column vector (a 1-vector is shown as its number)."""
+    """A column vector, as the network problems write one: a pmatrix, (a, b)ᵀ in text (a 1-vector is its number)."""
     tex = [w.number(v, exact=exact) for v in vals]
     text = [w.number(v, "text", exact=exact) for v in vals]
     if len(vals) == 1:
         return tex[0], text[0]
-    return r"\begin{bmatrix} " + r" \\ ".join(tex) + r" \end{bmatrix}", "[" + ", ".join(text) + "]"
+    return pmatrix([[c] for c in tex]), "(" + ", ".join(text) + ")ᵀ"
 
 
 def matrix_tex(w, shape, vals) -> tuple[str, str]:
+    """A matrix as a pmatrix, [a, b; c, d] in text (a row vector (a, b))."""
     if not shape:
         return w.number(vals[0]), w.number(vals[0], "text")
     if len(shape) == 1:
         return vector_tex(w, vals)
     r_, c = shape
     rows = [[vals[i * c + j] for j in range(c)] for i in range(r_)]
-    tex = r"\begin{bmatrix} " + r" \\ ".join(" & ".join(w.number(v) for v in row) for row in rows) + r" \end{bmatrix}"
-    text = "[" + ", ".join("[" + ", ".join(w.number(v, "text") for v in row) + "]" for row in rows) + "]"
-    return tex, text
+    if r_ == 1 and c == 1:
+        return w.number(vals[0]), w.number(vals[0], "text")
+    tex = pmatrix([[w.number(v) for v in row] for row in rows])
+    cells = [", ".join(w.number(v, "text") for v in row) for row in rows]
+    return tex, ("(" + cells[0] + ")" if r_ == 1 else "[" + "; ".join(cells) + "]")
 
 
 def show(e, leaf) -> tuple[str, str]:
