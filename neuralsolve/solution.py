@@ -6,6 +6,7 @@ A part's answer is a list of blocks, each with a `type` the templates lay out:
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 from typing import ClassVar
@@ -197,6 +198,15 @@ class _AnswerPrinter(StrPrinter):
 
     def _print_Exp1(self, expr):
         return "exp(1)"
+
+    def _print_Symbol(self, expr):
+        return answer_name(expr.name)
+
+
+def answer_name(name: str) -> str:
+    """A name as an answer string spells it: Symbol('lambda') for a Python keyword, which sympify cannot read
+    bare (the 2022 exam's lambda_rec is fine as it is; lambda alone, as in ridge regression, is not)."""
+    return f"Symbol('{name}')" if keyword.iskeyword(name) else name
 
 
 def marks_text(m) -> str | None:

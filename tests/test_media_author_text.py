@@ -166,7 +166,7 @@ def test_lambda_is_a_name_in_the_graph_kind():
     assert sympy.Rational(a["E"]) == (1 - 6) ** 2 + sympy.Rational(9, 2)
     assert r"\lambda" in w.latex()
     text = solve(problem(equations="E: lambda*w^2; F: E + in*is", values="{}")).json()
-    assert "lambda*w**2" in json.loads(text)["answers"]["E"]
+    assert "Symbol('lambda')*w**2" in json.loads(text)["answers"]["E"]  # sympify cannot read lambda bare
 
 
 def test_lambda_is_a_name_in_the_matrix_kind():
@@ -335,3 +335,23 @@ def test_a_question_of_several_paragraphs_stays_in_italics_in_markdown():
     w = neuralsolve.solve_text("title: t\ngraph:\n  equations:\n    y: 2*x\nparts:\n  - question: \"First.\\n\\nSecond.\"\n"
                                "    ask: forward\n")
     assert "*First.*\n\n*Second.*" in w.markdown()
+
+
+def test_a_python_keyword_as_a_name_reads_back_in_every_kind():
+    """lambda (ridge regression's weight) is a name sympify cannot read bare: it is spelled Symbol('lambda')."""
+    w = solve("title: t\ngraph:\n  equations:\n    y: lambda*w*x\n    E: (y - t)^2 + lambda*w^2\n"
+              "  parameters: [w]\nparts:\n  - ask: [forward, {gradients: [w]}]\n")
+    doc = json.loads(w.json())
+    values = answers_stage.compute(w.problem)[1].values
+    for name, s in doc["answers"].items():
+        assert _same(_read(doc, s), values[name]), (name, s)
+    lam, x, t, wt = sympy.symbols("lambda x t w")
+    E = (lam * wt * x - t) ** 2 + lam * wt**2  # independently: the whole loss differentiated
+    got = _read(doc, doc["answers"]["dE/dw"]).subs(sympy.Symbol("y"), lam * wt * x)
+    assert sympy.expand(got - sympy.diff(E, wt)) == 0
+    ridge = solve("title: ridge\nmatrix:\n  shapes: {X: [3, 2], w: [2], y: [3]}\n  equations:\n    r: X @ w - y\n"
+                  "    L: 1/2 * r.T @ r + lambda/2 * w.T @ w\nparts:\n  - ask: {gradients: [w]}\n")
+    s = json.loads(ridge.json())["answers"]["dL/dw"]
+    X, r, wv = sympy.MatrixSymbol("X", 3, 2), sympy.MatrixSymbol("r", 3, 1), sympy.MatrixSymbol("w", 2, 1)
+    back = sympy.sympify(s, locals={"X": X, "r": r, "w": wv})
+    assert back == X.T * r + sympy.Symbol("lambda") * wv  # Xᵀ r + λ w

@@ -9,7 +9,7 @@ import sympy
 from ...errors import ProblemError
 from ...latex import tex_escape
 from ...problem import Ask, Part, Problem
-from ...solution import Equation, Form, PartView, Prose, Step, marks_text
+from ...solution import Equation, Form, PartView, Prose, Step, answer_name, marks_text
 from . import ir
 from .calculus import CalculusError, Gradient, evaluate, names_in, reverse, stations, substitute
 from .derivatives import Derivatives
@@ -38,7 +38,7 @@ def sympy_text(e: ir.E) -> str:
     """A symbolic matrix answer in SymPy's notation (read it with MatrixSymbols for the names)."""
     op = e.op
     if op == "var":
-        return e.name.replace("/", "_")
+        return answer_name(e.name.replace("/", "_"))
     if op == "num":
         return sympy.sstr(e.num) if e.shape == ir.ONE else "0"
     if op == "I":
