@@ -536,3 +536,16 @@ def test_a_symbolic_gradient_given_transposed_is_named(write):
     got = _verdicts(r.output)
     assert got["dL/dW3"][2] == "mistake: consistent with giving the transpose of the gradient (numerator layout)"
     assert got["dL/da"][2] == "right"
+
+
+def test_a_numeric_instance_answers_its_forward_quantities_too(write):
+    """K and L are answered beside the gradients, each checked against a direct computation."""
+    path = write("title: t\nmatrix:\n  shapes: {X: [2, 1], Y: [2, 1]}\n  equations:\n    K: X @ X.T + I\n"
+                 "    L: 1/2 * log(det(K)) + 1/2 * trace(Y.T @ inv(K) @ Y)\n"
+                 "  values: {X: [[1], [2]], Y: [[1], [0]]}\nparts:\n  - ask: {gradients: [X]}\n")
+    a = neuralsolve.solve(path).answers
+    X, Y = sympy.Matrix([[1], [2]]), sympy.Matrix([[1], [0]])
+    K = X * X.T + sympy.eye(2)
+    assert sympy.sympify(a["K"]) == K
+    L = sympy.log(K.det()) / 2 + (Y.T * K.inv() * Y)[0, 0] / 2
+    assert abs(sympy.N(sympy.sympify(a["L"]) - L, 40)) < 1e-35

@@ -43,6 +43,10 @@ RUNAWAY = {
     "a key that is not a name": ("title: t\nmatrix:\n  shapes: {1W: [2, 2]}\n  equations:\n    L: 1\n",
                                  "3:12: the shape's name '1W' is not a name (letters, digits and _, not starting "
                                  "with a digit)"),
+    "forward at too many points": ("title: t\ngraph:\n  equations:\n    y: 2*x\n  values: {x: 1}\nparts:\n"
+                                   "  - ask: {forward: {at: {x: [" + ", ".join(map(str, range(150))) + "]}}}\n",
+                                   "7:25: forward at: 150 points, at most 100 (each is a forward pass of its own in the "
+                                   "answer)"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),

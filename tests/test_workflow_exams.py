@@ -271,3 +271,31 @@ def test_the_written_solution_carries_the_answers_stage_unchanged(name):
 
     problem = load(ROOT / "problems" / f"{name}.yaml")
     assert build(problem).answers == compute(problem)[1].strings
+
+
+@pytest.mark.slow
+def test_an_interrupted_exam_leaves_no_workers_no_temporary_folders_and_no_lock(tmp_path):
+    """Ctrl-C (SIGINT to the process group) in the middle of a batch with PDFs."""
+    import os
+    import signal
+    import sys
+    import time
+
+    pdflatex()
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "neuralsolve", "exam", str(EXAM), "--variants", "40", "-o", str(out),
+                             "--jobs", "2"], start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob(".*.tmp-*")):  # a variant being written
+        time.sleep(0.05)
+    assert list(out.glob(".*.tmp-*")), "the batch never started"
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # no process of the run is left: workers and pdflatex included
+    assert not list(out.glob(".*.tmp-*")) and not list(out.glob(".*.old-*"))
+    assert not (out / ".neuralsolve-exam.lock").exists()
+    for folder in (p for p in out.iterdir() if p.is_dir()):  # what was written is whole
+        assert {f.name for f in folder.iterdir()} >= {"questions.tex", "key.tex", "answers.json"}

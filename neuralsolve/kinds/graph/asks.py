@@ -24,6 +24,9 @@ def read_word(word: str):
     return read
 
 
+MAX_POINTS = 100  # forward: {at: ...}: a worked answer for each point; more would be no answer anybody reads
+
+
 def read_forward(r, y, arg, model) -> Ask:
     if arg is None:
         return Ask("forward")
@@ -36,6 +39,9 @@ def read_forward(r, y, arg, model) -> Ask:
         at.append((name, tuple(r.expr(v, f"value of {name}").value for v in seq)))
     if len({len(v) for _, v in at}) > 1:
         r.fail(m["at"], "forward at: give the same number of values for every input")
+    if at and len(at[0][1]) > MAX_POINTS:
+        r.fail(m["at"], f"forward at: {len(at[0][1])} points, at most {MAX_POINTS} (each is a forward pass of its own "
+                        "in the answer)")
     return Ask("forward", tuple(at))
 
 
