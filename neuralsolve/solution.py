@@ -56,9 +56,9 @@ TEXT_WIDTH = 76  # characters of a terminal line (80 columns, less the indent)
 
 def _width(tex: str) -> int:
     """A rough printed width of LaTeX: matrices count their widest row, commands count little."""
-    def matrix(m):
+    def matrix(m):  # its widest row, a column gap per & (not a space: spaces are not counted), and its brackets
         rows = m.group(1).split(r"\\")
-        return "M" * max(_width(r.replace("&", "  ")) for r in rows)
+        return "M" * (max(_width(r.replace("&", "MM")) for r in rows) + 2)
 
     tex = re.sub(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", matrix, tex)
     tex = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: "F" * max(len(m.group(1)), len(m.group(2))), tex)

@@ -218,3 +218,9 @@ def test_exam_sheets_write_asked_quantities_as_math_and_close_the_variant_bracke
     import re
 
     assert re.search(r"\(variant \\texttt\{[0-9A-Z]{6}\}\)", tex_.read_text(encoding="utf-8"))  # was \texttt{CODE)}
+
+
+def test_a_matrix_counts_its_columns_when_a_chain_decides_to_stay_on_one_line():
+    from neuralsolve.solution import _width
+
+    assert _width(r"\begin{pmatrix} 1 & 2 & 3 \\ 4 & 5 & 6 \end{pmatrix}") == 3 + 2 * 2 + 2  # was 3: gaps dropped
