@@ -335,6 +335,8 @@ def backward_pass(graph: Graph, env, targets, approximations=(), kinks=None, pin
         if pinned is not None:
             adj[name] = Adjoint(name, tuple(terms), pinned)
             continue
+        if forward is not None and total.free_symbols and total.has(sympy.sinh):
+            total = _folded(total, forward)
         try:
             adj[name] = Adjoint(name, tuple(terms), settle(total))
         except UndefinedStep as exc:
@@ -363,6 +365,16 @@ def tree_size(e, sizes: dict) -> int:
             stack.append((x, True))
             stack.extend((a, False) for a in x.args if a not in sizes)
     return sizes[e]
+
+
+def _folded(total, forward):
+    """sinh(u)/c as tanh(u) when c names cosh(u): the textbook form a named intermediate would otherwise hide."""
+    coshes = {sym: forward[sym.name].value for sym in total.free_symbols
+              if sym.name in forward and isinstance(forward[sym.name].value, sympy.cosh)}
+    if not coshes:
+        return total
+    folded = textbook(total.xreplace(coshes))
+    return folded if not folded.has(sympy.cosh) else total
 
 
 def _named(d, child: str, value):

@@ -232,3 +232,15 @@ def test_symbolic_layers_answers_in_node_names_agree_with_sympy_diff_at_random_p
         got = sympy.sympify(w.answers[f"dL/d{name}"]).xreplace(defs).xreplace(point)
         expected = sympy.diff(L, sympy.Symbol(name)).xreplace(point)
         assert abs(sympy.N(got - expected, 40)) < sympy.Float("1e-30"), name
+
+
+def test_a_named_cosh_reaches_the_textbook_tanh():
+    """E = log(c), c = cosh(u), u = y - t: dE/du is tanh(u) (was sinh(u)/c), and equals sympy.diff of the whole."""
+    w = neuralsolve.solve_text("title: t\ngraph:\n  equations:\n    u: y - t\n    c: cosh(u)\n    E: log(c)\n"
+                               "parts:\n  - ask: {gradients: [y]}\n", "t.yaml")
+    assert w.answers["dE/du"] == "tanh(u)" and w.answers["dE/dy"] == "tanh(u)"
+    y, t = sympy.symbols("y t")
+    got = sympy.sympify(w.answers["dE/dy"]).subs(sympy.Symbol("u"), y - t)
+    expected = sympy.diff(sympy.log(sympy.cosh(y - t)), y)
+    for at in ({y: sympy.Rational(3, 7), t: -2}, {y: 5, t: sympy.Rational(1, 3)}):
+        assert abs(sympy.N((got - expected).subs(at), 40)) < sympy.Float("1e-35")
