@@ -128,6 +128,13 @@ class Writer:
         out = self._collapse(None, display, env, approximations=dict(self.problem.approximations))
         return out
 
+    def approximates(self, display, env) -> bool:
+        """Whether one of the problem's approximations (log(0.1) ≈ -2.3) applies to this rule at these values."""
+        if not self.problem.approximations:
+            return False
+        full = display.xreplace({s: env[s] for s in display.free_symbols if s in env and not env[s].free_symbols})
+        return any(full.has(key) for key, _ in self.problem.approximations)
+
     def reductions(self, substituted) -> list:
         """The arithmetic of a substituted rule in a model answer's granularity, one line per step.
 

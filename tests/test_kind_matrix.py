@@ -252,15 +252,16 @@ def _dl(loss: str, wrt: str) -> str:
 
 K, X, Y = r"\mathbf{K}", r"\mathbf{X}", r"\mathbf{Y}"
 KI, XXT = r"\mathbf{K}^{-1}", r"\mathbf{X} \mathbf{X}^{\top}"
+XXT_WRT = rf"\left({XXT}\right)"  # a product under the ∂ is bracketed
 
 
 def test_gplvm_l1_through_log_det_then_x_x_transpose():
     lines = _lines(ROOT / "problems" / "matrix-gplvm.yaml", "b")
     _in_order(lines,
               rf"{_dl('L_{1}', K)} = -\frac{{1}}{{2}} D \mathbf{{K}}^{{-\top}} = -\frac{{1}}{{2}} D {KI}",
-              rf"{_dl('L_{1}', XXT)} = \alpha {_dl('L_{1}', K)} = -\frac{{1}}{{2}} \alpha D {KI}",
-              rf"{_dl('L_{1}', X)} = \left({_dl('L_{1}', XXT)}\right)^{{\top}} {X} + {_dl('L_{1}', XXT)} {X} "
-              rf"= 2 {_dl('L_{1}', XXT)} {X} = -\alpha D {KI} {X}")
+              rf"{_dl('L_{1}', XXT_WRT)} = \alpha {_dl('L_{1}', K)} = -\frac{{1}}{{2}} \alpha D {KI}",
+              rf"{_dl('L_{1}', X)} = \left({_dl('L_{1}', XXT_WRT)}\right)^{{\top}} {X} + {_dl('L_{1}', XXT_WRT)} {X} "
+              rf"= 2 {_dl('L_{1}', XXT_WRT)} {X} = -\alpha D {KI} {X}")
     assert rf"${XXT}$ holds ${X}$ twice, as ${X}^{{\top}}$ and as ${X}$; the contributions add up" in lines[4]
 
 
@@ -270,9 +271,9 @@ def test_gplvm_l2_through_k_inverse_and_the_inverse_rule():
               rf"{_dl('L_{2}', KI)} = -\frac{{1}}{{2}} {Y} {Y}^{{\top}}",
               rf"{_dl('L_{2}', K)} = -\mathbf{{K}}^{{-\top}} {_dl('L_{2}', KI)} \mathbf{{K}}^{{-\top}} "
               rf"= -{KI} {_dl('L_{2}', KI)} {KI} = \frac{{1}}{{2}} {KI} {Y} {Y}^{{\top}} {KI}",
-              rf"{_dl('L_{2}', XXT)} = \alpha {_dl('L_{2}', K)} = \frac{{1}}{{2}} \alpha {KI} {Y} {Y}^{{\top}} {KI}",
-              rf"{_dl('L_{2}', X)} = \left({_dl('L_{2}', XXT)}\right)^{{\top}} {X} + {_dl('L_{2}', XXT)} {X} "
-              rf"= 2 {_dl('L_{2}', XXT)} {X} = \alpha {KI} {Y} {Y}^{{\top}} {KI} {X}")
+              rf"{_dl('L_{2}', XXT_WRT)} = \alpha {_dl('L_{2}', K)} = \frac{{1}}{{2}} \alpha {KI} {Y} {Y}^{{\top}} {KI}",
+              rf"{_dl('L_{2}', X)} = \left({_dl('L_{2}', XXT_WRT)}\right)^{{\top}} {X} + {_dl('L_{2}', XXT_WRT)} {X} "
+              rf"= 2 {_dl('L_{2}', XXT_WRT)} {X} = \alpha {KI} {Y} {Y}^{{\top}} {KI} {X}")
     assert any(line.startswith("By the inverse rule") for line in lines)
 
 

@@ -89,9 +89,9 @@ def test_long_arithmetic_goes_in_the_seeds_steps():
     from .conftest import ROOT
 
     md = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").markdown()
-    lines = [li.strip() for li in md.splitlines() if li.strip().startswith("&=")]
+    lines = [li.strip() for li in md.splitlines() if li.strip().startswith(("&=", r"&\approx"))]
     assert lines[1:] == [
-        r"&= \frac{1}{2} \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot \left(-1.2\right) - 1\right) \\",
+        r"&\approx \frac{1}{2} \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot \left(-1.2\right) - 1\right) \\",
         r"&= \frac{1}{2} \left(0.26 + 3.6 + 0.1 + 1.4\right) \\",
         r"&= \frac{1}{2} \left(3.86 + 1.5\right) \\",
         r"&= \frac{1}{2} \cdot 5.36 \\",
@@ -224,3 +224,14 @@ def test_a_matrix_counts_its_columns_when_a_chain_decides_to_stay_on_one_line():
     from neuralsolve.solution import _width
 
     assert _width(r"\begin{pmatrix} 1 & 2 & 3 \\ 4 & 5 & 6 \end{pmatrix}") == 3 + 2 * 2 + 2  # was 3: gaps dropped
+
+
+def test_the_line_that_applies_an_approximation_is_approximate_and_the_arithmetic_after_it_exact():
+    tex_ = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").latex()
+    assert r"&\approx \frac{1}{2} \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right)" in tex_  # log(0.1) ≈ -2.3 here
+    assert r" &= \frac{1}{2} \cdot 5.36 \\*" in tex_ and " &= 2.68\n" in tex_  # then exact, as the seed writes it
+
+
+def test_a_product_in_a_matrix_gradient_is_bracketed_and_equal_uses_are_not_listed():
+    md = neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").markdown()
+    assert r"\frac{\partial L_{1}}{\partial \left(\mathbf{X} \mathbf{X}^{\top}\right)}" in md  # not ∂X Xᵀ

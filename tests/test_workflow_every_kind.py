@@ -147,4 +147,4 @@ def test_matrix_prose_does_not_depend_on_the_hash_seed(write):
         assert r.returncode == 0, r.stderr
         outs.add(r.stdout)
     assert len(outs) == 1
-    assert "K and M are symmetric" in outs.pop()
+    assert r"$\mathbf{K}$ and $\mathbf{M}$ are symmetric" in outs.pop()

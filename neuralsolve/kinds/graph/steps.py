@@ -174,13 +174,23 @@ class GraphView:
         sub = w.substitute(node.display, tr.env)
         if v.free_symbols and sub == node.display:
             v = None
+        approximate = w.approximates(node.display, tr.env)  # log(0.1) ≈ -2.3: that line is ≈, the rest exact
         if v is not None and not v.free_symbols and _terms(node.display) >= 4:  # long arithmetic: step by step
             lines = w.reductions(sub)
             eq = w.chain(node.symbol, node.display, sub, v)
-            forms = [eq.forms[0], eq.forms[1]] + [w.form(e) for e in lines] + list(eq.forms[2:])
+            reduced = [w.form(e) for e in lines]
+            if approximate and reduced:
+                reduced[0] = Form("approx", reduced[0].tex, reduced[0].text)
+            forms = [eq.forms[0], eq.forms[1]] + reduced + list(eq.forms[2:])
             return Equation(eq.lhs_tex, eq.lhs_text, tuple(f for i, f in enumerate(forms)
                                                            if i == 0 or f.tex != forms[i - 1].tex))
-        return w.chain(node.symbol, node.display, sub, v, extra=w.approximated(node.display, tr.env))
+        extra = w.approximated(node.display, tr.env)
+        eq = w.chain(node.symbol, node.display, sub, v, extra=extra)
+        if not approximate or extra is None:
+            return eq
+        shown = w.form(extra).tex
+        return Equation(eq.lhs_tex, eq.lhs_text, tuple(Form("approx", f.tex, f.text) if f.tex == shown else f
+                                                       for f in eq.forms))
 
     def forward_at(self, ask: Ask) -> list[Step]:
         w = self.w

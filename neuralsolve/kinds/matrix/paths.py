@@ -44,9 +44,13 @@ class PathProse:
                      self.tex(p.via if p.via is not None and p.via.op != "T" else ir.T(v) if p.via else v))
                     for p in gr.paths]
             times = {2: "twice", 3: "three times"}.get(len(gr.paths), f"{len(gr.paths)} times")
-            text = f"{ctext} holds {g} {times}, as {' and as '.join(w[0] for w in ways)}; the contributions add up"
-            tex_ = (f"${ct}$ holds ${gt}$ {times}, as " + " and as ".join(f"${w[1]}$" for w in ways)
-                    + "; the contributions add up")
+            if len({w[0] for w in ways}) == 1:  # K⁻¹ M K⁻¹: both the same, 'as K⁻¹ and as K⁻¹' would say nothing
+                text = f"{ctext} holds {g} {times}; the contributions add up"
+                tex_ = f"${ct}$ holds ${gt}$ {times}; the contributions add up"
+            else:
+                text = f"{ctext} holds {g} {times}, as {' and as '.join(w[0] for w in ways)}; the contributions add up"
+                tex_ = (f"${ct}$ holds ${gt}$ {times}, as " + " and as ".join(f"${w[1]}$" for w in ways)
+                        + "; the contributions add up")
         else:
             count = {2: "two", 3: "three", 4: "four"}.get(len(gr.paths), str(len(gr.paths)))
             text = f"{g} reaches {loss} along {count} paths, " + " and ".join(f"through {w[0]}" for w in ways)

@@ -19,6 +19,10 @@ from .values import tex_value as _tex_value
 from .values import text_value as _text_value
 
 
+def _bracketed(t: str) -> str:
+    return rf"\left({t}\right)" if " " in t.replace(r"\mathbf{", "").strip() else t
+
+
 def _tex_names(g, losses, stations: dict[str, ir.E]) -> dict[str, str]:
     """LaTeX of every name, adjoints included (dL/dK as \\frac{\\partial L}{\\partial \\mathbf{K}}).
 
@@ -29,8 +33,9 @@ def _tex_names(g, losses, stations: dict[str, ir.E]) -> dict[str, str]:
                   for n, e in stations.items()})
     for loss in losses:
         lt = names.get(loss) or ir.bold_name(loss, ir.ONE, {})
-        names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {t}}}" for n, t in list(names.items())
-                      if not n.startswith("d") or "/" not in n})
+        # a product station is bracketed: ∂L/∂(X Xᵀ), which ∂L/∂X Xᵀ would not say
+        names.update({f"d{loss}/d{n}": rf"\frac{{\partial {lt}}}{{\partial {_bracketed(t)}}}"
+                      for n, t in list(names.items()) if not n.startswith("d") or "/" not in n})
     return names
 
 
