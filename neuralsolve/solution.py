@@ -164,6 +164,7 @@ class Solution:
     total_marks: str | None
     variant: str | None = None  # the code of a randomized problem's variant
     draws: dict | None = None  # what was drawn for it, as strings
+    given: object = None  # the problem's data as its question sheet states it (a statement.Statement)
 
 
 def answer_string(v) -> str:

@@ -21,4 +21,6 @@ def solution_of(problem: Problem, comp, answers: Answers) -> Solution:
     parts, notes = problem.kind.view(problem, comp, answers)
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = marks_text(sum(marks)) if marks else None
-    return Solution(problem.title, parts, dict(answers.strings), tuple(notes), total)
+    from .statement import statement
+
+    return Solution(problem.title, parts, dict(answers.strings), tuple(notes), total, given=statement(problem))

@@ -235,3 +235,18 @@ def test_the_line_that_applies_an_approximation_is_approximate_and_the_arithmeti
 def test_a_product_in_a_matrix_gradient_is_bracketed_and_equal_uses_are_not_listed():
     md = neuralsolve.solve(ROOT / "problems" / "matrix-gplvm.yaml").markdown()
     assert r"\frac{\partial L_{1}}{\partial \left(\mathbf{X} \mathbf{X}^{\top}\right)}" in md  # not ∂X Xᵀ
+
+
+def test_a_solution_states_the_problems_data_before_its_working():
+    """A key read alone must say what x, y and the values are (they were used without being given)."""
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    md = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").markdown()
+    given = md.index(r"\mu_{1} &= 0.5,\quad \mu_{2} = 0.1,\quad \sigma_{1} = 0.1,\quad \sigma_{2} = 0.3")
+    assert given < md.index("## Part (ii)")
+    tex_ = neuralsolve.solve(ROOT / "problems" / "matrix-softmax-regression.yaml").latex()
+    assert tex_.index(r"\mathbf{W} = \begin{pmatrix}") < tex_.index(r"\subsection*{Part (a)")  # "with the values given"
+    r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / "square-network.yaml")], env={"COLUMNS": "80"})
+    assert r.output.index("  a1 = (1, 2)ᵀ") < r.output.index("(a) [3 marks]")

@@ -168,6 +168,13 @@ class MatrixKind(Kind):
                            f"{n} ∈ R^({ir.shape_text(g.shapes[n])})", ()) for n in g.inputs]
         rows += [tuple(shapes[i:i + 3]) for i in range(0, len(shapes), 3)]
         rows += [(Equation(names[n], n, (Form("=", ir.tex(e, names), ir.text(e)),)),) for n, e in g.equations.items()]
+        if g.values:  # a numeric instance: its numbers too, or 'with the values given' has nothing to point at
+            from .values import tex_value, text_value
+
+            given = [Equation(names.get(n, n), n, (Form("=", tex_value(v, problem.precision),
+                                                         text_value(v, problem.precision)),))
+                     for n, v in g.values.items()]
+            rows += [tuple(given[i:i + 3]) for i in range(0, len(given), 3)]
         lead = "Consider the matrices and vectors below, with the shapes given, and the equations that define the loss."
         return Given(lead, lead, tuple(rows))
 
