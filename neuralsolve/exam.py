@@ -140,6 +140,14 @@ def load_exam(path: str | Path) -> Exam:
     return Exam(file, field("title"), field("course"), field("date"), field("instructions"), tuple(refs))
 
 
+def _one_task_unlabelled(problem: Problem) -> Problem:
+    """A question of one part shows no part label: a lone (b) or (ii), kept from the problem's source, would
+    send a student looking for the (a) or (i) the exam does not have. (One part: no part-keyed answers.)"""
+    if len(problem.parts) != 1 or problem.parts[0].label is None:
+        return problem
+    return dataclasses.replace(problem, parts=(dataclasses.replace(problem.parts[0], label=None),))
+
+
 def scaled_marks(problem: Problem, total) -> Problem:
     """The problem with its part marks (and marks for recognised mistakes) scaled to `total`."""
     if total is None:
@@ -188,7 +196,7 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
 
 
 def _question(number, file, text, ref, problem, comp, answers, code, rejected) -> ExamQuestion:
-    problem = scaled_marks(problem, ref.marks)
+    problem = _one_task_unlabelled(scaled_marks(problem, ref.marks))
     solution = solution_of(problem, comp, answers)
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = sum(marks) if marks else ref.marks

@@ -299,3 +299,15 @@ def test_an_interrupted_exam_leaves_no_workers_no_temporary_folders_and_no_lock(
     assert not (out / ".neuralsolve-exam.lock").exists()
     for folder in (p for p in out.iterdir() if p.is_dir()):  # what was written is whole
         assert {f.name for f in folder.iterdir()} >= {"questions.tex", "key.tex", "answers.json"}
+
+
+def test_a_one_part_question_shows_no_lone_part_label(tmp_path):
+    """The shipped exam's Q2 and Q3 come from problems whose only part is (b) and (ii) in their sources."""
+    r = run("exam", EXAM, "--variants", 1, "--seed", 1, "-o", tmp_path, "--no-pdf")
+    assert r.exit_code == 0, r.output
+    (md,) = tmp_path.glob("*/questions.md")
+    text = md.read_text(encoding="utf-8")
+    assert "**(b)** Give the backward" not in text and "**Task** Give the backward computations" in text
+    assert "**(ii)**" not in text and "**(a)** How many trainable parameters" in text  # several parts keep theirs
+    doc = json.loads(next(tmp_path.glob("*/answers.json")).read_text(encoding="utf-8"))
+    assert "Q2.dE/dw13" in doc["answers"]
