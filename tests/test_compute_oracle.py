@@ -244,3 +244,31 @@ def test_a_named_cosh_reaches_the_textbook_tanh():
     expected = sympy.diff(sympy.log(sympy.cosh(y - t)), y)
     for at in ({y: sympy.Rational(3, 7), t: -2}, {y: 5, t: sympy.Rational(1, 3)}):
         assert abs(sympy.N((got - expected).subs(at), 40)) < sympy.Float("1e-35")
+
+
+def test_mazurs_network_one_update_matches_the_published_numbers_and_plain_floats():
+    """The classic 2-2-2 walk-through: E 0.298371109 before, 0.291027774 after one step on the weights."""
+    import math
+
+    w = neuralsolve.solve(ROOT / "problems" / "mazur-one-update.yaml")
+    a = {k: float(sympy.sympify(v)) for k, v in w.answers.items() if "/" not in k or k.startswith("dL/d")}
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    x, t = [0.05, 0.10], [0.01, 0.99]
+    W1, b1 = [[0.15, 0.20], [0.25, 0.30]], 0.35
+    W2, b2 = [[0.40, 0.45], [0.50, 0.55]], 0.60
+
+    def forward(W1, W2):
+        h = [sig(sum(W1[j][k] * x[k] for k in range(2)) + b1) for j in range(2)]
+        o = [sig(sum(W2[j][k] * h[k] for k in range(2)) + b2) for j in range(2)]
+        return h, o, sum((o[j] - t[j]) ** 2 for j in range(2)) / 2
+
+    h, o, E = forward(W1, W2)
+    d2 = [(o[j] - t[j]) * o[j] * (1 - o[j]) for j in range(2)]
+    d1 = [sum(W2[k][j] * d2[k] for k in range(2)) * h[j] * (1 - h[j]) for j in range(2)]
+    W2n = [[W2[j][k] - 0.5 * d2[j] * h[k] for k in range(2)] for j in range(2)]
+    W1n = [[W1[j][k] - 0.5 * d1[j] * x[k] for k in range(2)] for j in range(2)]
+    after = forward(W1n, W2n)[2]
+    assert abs(a["L"] - E) < 1e-15 and round(a["L"], 9) == 0.298371109
+    assert abs(a["L'"] - after) < 1e-15 and round(a["L'"], 9) == 0.291027774
+    assert round(a["w3_1_1'"], 8) == 0.35891648 and round(a["w2_1_1'"], 9) == 0.149780716  # published w5+, w1+
+    assert abs(a["w2_2_2'"] - W1n[1][1]) < 1e-15 and abs(a["w3_2_1'"] - W2n[1][0]) < 1e-15

@@ -51,7 +51,7 @@ class GraphKind(Kind):
                 targets += gradient_targets(g, ask)
                 names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}
                 if ask.what == "update":
-                    names |= {f"{n}'" for n in gradient_targets(g, ask)}
+                    names |= {f"{n}'" for n in gradient_targets(g, ask)} | {f"{g.output}'"}
         targets = self.expand_targets(g, targets)
         names |= {f"d{g.output}/d{n}" for n in needed(g, targets) if n != g.output}
         return names
@@ -110,6 +110,8 @@ class GraphKind(Kind):
             return (1, order[name])
         if name.startswith(f"d{loss}/d") and name[len(loss) + 2:] in order:
             return (2, -order[name[len(loss) + 2:]])
+        if name == f"{loss}'":  # the loss after the update comes last
+            return (3, len(order))
         if name.endswith("'") and name[:-1] in order:
             return (3, order[name[:-1]])
         return (0 if name == "parameter_count" else 4, 0)

@@ -9,7 +9,7 @@ from ...kind import AskType
 from ...problem import Ask, Problem
 from ...trace import gradient_step
 from ...writer import Writer
-from .steps import Traced, Update, forward_names, gradient_targets
+from .steps import Traced, Update, forward_names, gradient_targets, loss_after
 
 
 # -- reading ---------------------------------------------------------------
@@ -121,7 +121,11 @@ def gradient_asked(comp: Traced, ask: Ask) -> list[str]:
 def update_answers(comp: Traced, ask: Ask) -> dict:
     names = gradient_targets(comp.model, ask)
     out = gradient_answers(comp, ask)
-    out.update({f"{n}'": v for n, v in gradient_step(comp.trace, names, ask.arg.learning_rate).items()})
+    new = gradient_step(comp.trace, names, ask.arg.learning_rate)
+    out.update({f"{n}'": v for n, v in new.items()})
+    after = loss_after(comp, new)
+    if after is not None:  # the loss once more, at the new parameters (Mazur's "error after the first update")
+        out[f"{comp.model.output}'"] = after
     return out
 
 

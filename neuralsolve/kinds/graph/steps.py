@@ -16,7 +16,7 @@ from ... import derive
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Step, marks_text
 from ...statement import approximations_text
-from ...trace import Trace, gradient_step, needed, trace
+from ...trace import Trace, forward_pass, gradient_step, needed, trace
 from ...writer import Writer
 
 
@@ -309,8 +309,28 @@ class GraphView:
             eqs.append(Equation(lhs_tex, name + "'", eq.forms))
         tail = ", every gradient taken at the unchanged parameters:"
         lead = "One gradient-descent step with learning rate "
-        return [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
-                     rf"{lead}$\eta = {w.number(eta)}${tail}")]
+        steps = [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
+                      rf"{lead}$\eta = {w.number(eta)}${tail}")]
+        after = loss_after(self.comp, gradient_step(tr, names, eta))
+        if after is not None:
+            g = self.graph
+            loss, loss_tex = g.output, g.tex.get(g.output, g.output)
+            before = w.result_forms(tr.value(loss))
+            eq = Equation("{" + loss_tex + "}'", loss + "'", tuple(w.result_forms(after)))
+            prose = (f"A forward pass with the new parameters gives the loss after the step (before it, "
+                     f"{loss} {'=' if before[-1].rel == '=' else '≈'} {before[-1].text}):")
+            prose_tex = (f"A forward pass with the new parameters gives the loss after the step (before it, "
+                         f"${loss_tex} {'=' if before[-1].rel == '=' else chr(92) + 'approx'} {before[-1].tex}$):")
+            steps.append(Step(f"{loss}'", prose, (eq,), prose_tex))
+        return steps
+
+
+def loss_after(comp: Traced, new: dict):
+    """The loss at the updated parameters (one more forward pass), or None when the values are symbolic."""
+    if any(v.free_symbols for v in new.values()) or comp.trace.value(comp.model.output).free_symbols:
+        return None
+    _, forward, _ = forward_pass(comp.model, comp.problem.approximations, overrides=new)
+    return forward[comp.model.output].value
 
 
 def _terms(e) -> int:
