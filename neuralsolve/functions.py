@@ -15,6 +15,21 @@ def _numeric(x) -> bool:
     return bool(getattr(x, "is_number", False)) and x.is_comparable
 
 
+def _decided(x):
+    """x itself when its sign can be told (0 when it is provably zero), None for a symbolic x; a number whose
+    sign evaluation cannot tell (log(8) - 3 log(2)) is an undefined step, not a function left unevaluated."""
+    if _numeric(x):
+        return x
+    if not getattr(x, "is_number", False) or x.has(sympy.I):
+        return None
+    if x.equals(0):
+        return S.Zero
+    shown = sympy.sstr(x)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise UndefinedStep(f"the sign of {shown} cannot be decided at working precision (is it exactly 0?); "
+                        "write the input in a simpler form")
+
+
 class sigmoid(sympy.Function):
     """The logistic function 1/(1 + e^-x); sigmoid' = sigmoid (1 - sigmoid)."""
 
@@ -42,7 +57,8 @@ class relu_prime(sympy.Function):
 
     @classmethod
     def eval(cls, x):
-        if _numeric(x):
+        x = _decided(x)
+        if x is not None:
             return S.One if x > 0 else S.Zero
         return None
 
@@ -55,7 +71,8 @@ class relu(sympy.Function):
 
     @classmethod
     def eval(cls, x):
-        if _numeric(x):
+        x = _decided(x)
+        if x is not None:
             return x if x > 0 else S.Zero
         return None
 
@@ -86,7 +103,8 @@ class step(sympy.Function):
 
     @classmethod
     def eval(cls, x):
-        if _numeric(x):
+        x = _decided(x)
+        if x is not None:
             return S.One if x >= 0 else S.Zero
         return None
 

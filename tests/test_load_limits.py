@@ -13,6 +13,14 @@ from neuralsolve.cli import cli
 
 from .conftest import ROOT
 
+def _pi_digits(n: int) -> str:
+    """pi to n significant digits: a difference from pi that evaluation cannot give a sign to."""
+    import mpmath
+
+    with mpmath.workdps(n + 10):
+        return mpmath.nstr(mpmath.pi, n, strip_zeros=False)
+
+
 RUNAWAY = {
     "huge exponent in an expression": ("title: t\ngraph:\n  equations:\n    y: 1e99999999999*x\n",
                                        "4:8: the number '1e99999999999' is out of range: at most 4000 digits and "
@@ -47,6 +55,11 @@ RUNAWAY = {
                                    "  - ask: {forward: {at: {x: [" + ", ".join(map(str, range(150))) + "]}}}\n",
                                    "7:25: forward at: 150 points, at most 100 (each is a forward pass of its own in the "
                                    "answer)"),
+    "relu of a number whose sign cannot be told": (
+        "title: t\ngraph:\n  equations:\n    y: relu(x - " + _pi_digits(1000) + ")\n    E: (y - 1)^2\n"
+        "  values: {x: pi}\n",
+        "4:8: computing y: the sign of -31415926535897932384626433832795028841971693993751058209... cannot be "
+        "decided at working precision (is it exactly 0?); write the input in a simpler form"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),
