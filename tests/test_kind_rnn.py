@@ -412,7 +412,7 @@ def test_indexed_names_print_with_their_time_as_a_subscript():
 
     assert indexed_tex("h", "1") == "h_{1}"
     assert indexed_tex("h_{2}", "t-1") == "h_{2,t-1}"  # a layer's own digit and the time, side by side
-    assert indexed_tex("y", "3", star=True) == "y^{*}_{3}"
+    assert indexed_tex("y", "3", star=True) == r"y^{\ast}_{3}"
     w = neuralsolve.solve_text(SEED.replace("h[", "h2[").replace("initial: {h:", "initial: {h2:"))
     assert r"h_{2,1} &= f{\left(w_{1} x_{1} + w_{2} h_{2,0} + b_{2}\right)}" in w.markdown()
     assert w.answers["h2[1]"] == "1"
@@ -571,8 +571,8 @@ def test_a_rounded_number_is_never_set_equal_to_an_exact_form():
 
     bptt, vector = latex("rnn-bptt"), latex("rnn-vector")
     assert r"y_{1} &= w h_{1} + c = 2 \cdot 0.4621 + 0.5 \approx 1.424" in bptt
-    assert r"y_{1} - y^{*}_{1} = 1.424 - 1 \approx 0.4242" in bptt
-    assert r"y_{1} - y^{*}_{1} = 0.7616 - 1 \approx -0.2384" in vector
+    assert r"y_{1} - y^{\ast}_{1} = 1.424 - 1 \approx 0.4242" in bptt
+    assert r"y_{1} - y^{\ast}_{1} = 0.7616 - 1 \approx -0.2384" in vector
     for tex in (bptt, vector):  # no form after one with a rounded decimal is an exact one, with = before it
         for row in tex.splitlines():
             forms = re.split(r" (=|\\approx) ", row)
@@ -589,7 +589,7 @@ def test_vector_notation_is_the_network_problems_one_in_every_medium():
         assert (r"\mathbf{h}_{1} &= \tanh\left(\mathbf{W} \mathbf{x}_{1} + \mathbf{U} \mathbf{h}_{0} + "
                 r"\mathbf{b}\right)") in doc_
         assert r"\left(1 - h_{3,1}^{2}\right) U_{12}" in doc_  # component 1 of h at step 3, squared
-        assert r"0.5 \left(y_{1} - y^{*}_{1}\right)^{2}" in doc_  # the one output is a scalar y_t
+        assert r"0.5 \left(y_{1} - y^{\ast}_{1}\right)^{2}" in doc_  # the one output is a scalar y_t
     assert "$h_{3,2}$ is computed at the last step, so it reaches $L$ only through $y_{3}$:" in tex
     assert r"\frac{\partial L}{\partial h_{3,2}} &= \frac{\partial L}{\partial y_{3}} \cdot" in tex
     assert "h[3]_2 is computed at the last step, so it reaches L only through y[3]:" in text  # step, then component
@@ -631,11 +631,11 @@ def test_hidden_state_answer_says_what_the_state_is_for_and_few_steps_are_listed
 def test_each_gradient_sits_under_its_own_sentence_and_the_target_is_defined_first():
     tex = latex("rnn-bptt")
     assert ("The term of step $2$ gives $\\partial L/\\partial y_{2}$:\n\\begin{align*}\n"
-            r"\frac{\partial L}{\partial y_{2}} &= y_{2} - y^{*}_{2}") in tex
+            r"\frac{\partial L}{\partial y_{2}} &= y_{2} - y^{\ast}_{2}") in tex
     assert ("Likewise, $h_{1}$ reaches $L$ through $y_{1}$ at step $1$ and through $h_{2}$ at step $2$:\n"
             "\\begin{align*}\n\\frac{\\partial L}{\\partial h_{1}} &=") in tex
-    defined = tex.index("where $y^{*}_{t}$ is the target, the value wanted of $y_{t}$ at step $t$:")
-    assert defined < tex.index("y^{*}_{1}")
+    defined = tex.index(r"where $y^{\ast}_{t}$ is the target, the value wanted of $y_{t}$ at step $t$:")
+    assert defined < tex.index(r"y^{\ast}_{1}")
 
 
 @pytest.mark.parametrize("name", ["rnn-vector", "rnn-bptt"])

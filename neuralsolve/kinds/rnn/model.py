@@ -53,7 +53,7 @@ def indexed_tex(base: str, index: str, star: bool = False) -> str:
 
     A vector's component (h_{#,2}, see unit_base) takes the time in its slot: h_{1,2}.
     """
-    sup = "^{*}" if star else ""
+    sup = r"^{\ast}" if star else ""  # not *: Markdown could read it as emphasis
     if UNIT_SLOT in base:
         head, _, tail = base.partition("_")
         return f"{head}{sup}_{tail.replace(UNIT_SLOT, index)}"
