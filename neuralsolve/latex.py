@@ -235,19 +235,26 @@ class _Layout:
             else:
                 num.append(a)
         top = self._factors(num) if num else "1"
-        if sign and len(num) == 1 and num[0].is_Add and not den:
-            top = self.paren(top)
+        if sign and len(num) == 1 and (self._compound(num[0]) or is_negative(num[0], self.values)):
+            top = self.paren(top)  # -(a + b), and -(-2.3), never --2.3
         if den:
             bottom = self._factors(den)
             return sign + self.divide(top, bottom, num, den)
         return sign + top
+
+    def _compound(self, f) -> bool:
+        """A sum, or a placeholder whose value is one (2.3 - log(0.5)): bracketed as a factor."""
+        if isinstance(f, Value) and f in self.values and self.values[f].is_Add:
+            shown = self._print(f)
+            return " + " in shown or " - " in shown  # printed as a sum, not as its rounded decimal
+        return f.is_Add
 
     def _factors(self, factors) -> str:
         out = ""
         prev = None
         for i, f in enumerate(factors):
             s = self._print(f)
-            if len(factors) > 1 and (f.is_Add or is_negative(f, self.values)):
+            if len(factors) > 1 and (self._compound(f) or is_negative(f, self.values)):
                 s = self.paren(s)
             if prev is None:
                 out = s
