@@ -212,9 +212,9 @@ def _block_data(b) -> dict:
         return {
             "quantity": b.quantity,
             "prose": b.prose,
-            "latex": [e.lhs_tex + " " + " ".join(("=" if f.rel == "=" else r"\approx") + " " + f.tex for f in e.forms)
+            "latex": [e.lhs_tex + " " + " ".join((f.rel_tex + " " if f.rel else "") + f.tex for f in e.forms)
                       for e in b.equations],
-            "text": [e.lhs_text + " " + " ".join(("=" if f.rel == "=" else "≈") + " " + f.text for f in e.forms)
+            "text": [e.lhs_text + " " + " ".join((f.rel_text + " " if f.rel else "") + f.text for f in e.forms)
                      for e in b.equations],
         }
     if b.type == "table":

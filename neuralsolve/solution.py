@@ -20,11 +20,24 @@ from .latex import short_exact, tex_escape
 
 @dataclass(frozen=True)
 class Form:
-    """One side of an equation chain: `= ...` or `≈ ...`."""
+    """One side of an equation chain: `= ...`, `≈ ...`, an inequality, or (rel "") the continued row of the form
+    before it (a long sum broken before a +), so that no form's LaTeX carries alignment (&, \\\\) of its own."""
 
-    rel: str  # "=" or "approx"
+    rel: str  # "=", "approx", "<", ">", "<=", ">=", or "" for a continuation
     tex: str
     text: str
+
+    @property
+    def rel_tex(self) -> str:
+        return _REL_TEX[self.rel]
+
+    @property
+    def rel_text(self) -> str:
+        return _REL_TEXT[self.rel]
+
+
+_REL_TEX = {"=": "=", "approx": r"\approx", "<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq", "": r"\quad"}
+_REL_TEXT = {"=": "=", "approx": "≈", "<": "<", ">": ">", "<=": "≤", ">=": "≥", "": " "}
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,20 @@ def test_minus_a_negative_value_and_a_value_shown_as_a_sum_are_bracketed():
     assert tex(half, values=values, exact=frozenset([s])) == \
         r"\left(2 \log\left(2\right) - \frac{1}{3}\right) \cdot \frac{1}{2}"  # a sum times 1/2, not 2 log 2 - 1/3 . 1/2
     assert tex(half, values=values) == r"1.053 \cdot \frac{1}{2}"  # shown as one number: no brackets
+
+
+def test_json_latex_of_every_step_carries_no_alignment_of_its_own():
+    """Each equation's "latex" in the JSON is one formula (KaTeX renders it alone): no & or \\\\ outside a
+    matrix or cases; a long row continued, or an inequality, is a form of its own."""
+    import re
+
+    from .conftest import PROBLEMS
+
+    inner = re.compile(r"\\begin\{(pmatrix|cases)\}.*?\\end\{\1\}")
+    for path in PROBLEMS:
+        doc = json.loads(neuralsolve.solve(path).json())
+        for part in doc["parts"]:
+            for step in part.get("steps", []):
+                for line in step.get("latex", []):
+                    bare = inner.sub("", line)
+                    assert "&" not in bare and "\\\\" not in bare, (path.stem, line[:120])

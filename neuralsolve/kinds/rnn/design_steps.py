@@ -25,11 +25,11 @@ def design_steps(view, ask: Ask) -> list:
     d: Design = view.comp.designs[ask]
     blocks: list = []
 
-    def rel(c: Lin, align: str = "") -> tuple[str, str]:
+    def rel(c: Lin) -> tuple[str, str]:
         lhs, r, rhs = relation(c)
         if not c.coeffs:
             return r"\text{impossible}", "impossible"
-        return (f"{w.tex(lhs)} {align}{_REL_TEX[r]} {w.tex(rhs)}", f"{w.text(lhs)} {_REL_TEXT[r]} {w.text(rhs)}")
+        return (f"{w.tex(lhs)} {_REL_TEX[r]} {w.tex(rhs)}", f"{w.text(lhs)} {_REL_TEXT[r]} {w.text(rhs)}")
 
     def first(case: Case) -> Cell:
         e, t = case.first
@@ -151,10 +151,11 @@ def design_steps(view, ask: Ask) -> list:
         if lhs is None:
             continue
         final.append(Equation(w.tex(lhs), w.text(lhs), (Form("=", w.tex(rhs), w.text(rhs)),)))
-    for i in d.kept:  # an inequality, aligned on its sign as the equations are on theirs (a Form is = or ≈)
-        if d.constraints[i].rel != "==":
-            t, x = rel(d.constraints[i], align="&")
-            final.append(Equation(t, x, ()))
+    for i in d.kept:  # an inequality, aligned on its sign as the equations are on theirs
+        c = d.constraints[i]
+        if c.rel != "==" and c.coeffs:
+            lhs, r, rhs = relation(c)
+            final.append(Equation(w.tex(lhs), w.text(lhs), (Form(r, w.tex(rhs), w.text(rhs)),)))
     blocks.append(Step("constraints", "In conclusion, the weights must satisfy:", tuple(final)))
     pick = ", ".join(f"{v} = {w.number(x, 'text')}" for v, x in d.weights)
     pick_tex = r",\quad ".join(f"{w.tex(sympy.Symbol(v))} = {w.number(x)}" for v, x in d.weights)

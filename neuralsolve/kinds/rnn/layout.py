@@ -12,7 +12,6 @@ import re
 
 from ...solution import Equation, Form
 
-_QUAD = r" \\* &\quad "  # a continued row of the same form, after the relation sign, on the same page
 _OPEN = re.compile(r"\\left[.(\[]|\\begin\{pmatrix\}|\{")
 _CLOSE = re.compile(r"\\right[.)\]]|\\end\{pmatrix\}|\}")
 
@@ -88,32 +87,36 @@ def _rows(terms: list[str], fits) -> list[list[str]]:
     return rows
 
 
-def broken_tex(lhs_tex: str, tex: str) -> str:
+def broken_tex(lhs_tex: str, tex: str) -> list[str]:
+    """The rows of one form: itself when it fits, else its sum cut before a + or - into rows that do."""
     if fits_tex(lhs_tex, tex):
-        return tex
+        return [tex]
     split = _terms(tex)
     if split is None:
-        return tex
+        return [tex]
     head, terms, tail = split
     inner = bool(head)
     rows = _rows(terms, lambda row: fits_tex(lhs_tex, head + row + tail))
     if len(rows) == 1:
-        return tex
+        return [tex]
     lines = [" ".join(r) for r in rows]
     if inner:  # a call broken inside: each row balances its own brackets
         lines = [head + lines[0] + r" \right."] + [r"\left. " + ln + r" \right." for ln in lines[1:-1]] + \
                 [r"\left. " + lines[-1] + tail]
-    return _QUAD.join(lines)
+    return lines
 
 
 def fitted(eq: Equation) -> Equation:
-    """The chain with each too-wide form broken into rows; stacked if any form had to be, or if it holds matrices."""
+    """The chain with each too-wide form broken into rows; stacked if any form had to be, or if it holds matrices.
+
+    A form's further rows are continuation forms (rel ""); its text stays whole on the first (the terminal
+    folds its own lines: render's fold filter)."""
     forms, broken = [], False
     for f in eq.forms:
-        tex = broken_tex(eq.lhs_tex, f.tex)
-        text = f.text  # the terminal folds its own lines (render's fold filter)
-        broken = broken or tex != f.tex
-        forms.append(Form(f.rel, tex, text))
+        rows = broken_tex(eq.lhs_tex, f.tex)
+        broken = broken or len(rows) > 1
+        forms.append(Form(f.rel, rows[0], f.text))
+        forms += [Form("", row, "") for row in rows[1:]]
     wide = not fits_tex(eq.lhs_tex, " = ".join(f.tex for f in eq.forms))
     if broken or wide and any("pmatrix" in f.tex for f in eq.forms):
         return Stacked(eq.lhs_tex, eq.lhs_text, tuple(forms))
