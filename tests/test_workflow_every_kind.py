@@ -22,6 +22,9 @@ EXAMPLES = {
     "matrix": "matrix-softmax-regression.yaml",
     "cnn": "cnn-architecture.yaml",
     "rnn": "rnn-bptt.yaml",
+    "evaluate": "evaluate-vae-regulariser.yaml",
+    "optimize": "optimize-step-sizes.yaml",
+    "calculus": "calculus-swish-limits.yaml",
 }
 
 

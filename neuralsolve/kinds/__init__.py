@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from ..kind import Kind
 from . import cnn, graph, matrix, network, rnn
+from . import evaluate
+from . import calculus
+from . import optimize
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
     network.KIND,
@@ -11,4 +14,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     matrix.KIND,
     cnn.KIND,
     rnn.KIND,
+    evaluate.KIND,
+    calculus.KIND,
+    optimize.KIND,
 )}
