@@ -272,3 +272,40 @@ def test_mazurs_network_one_update_matches_the_published_numbers_and_plain_float
     assert abs(a["L'"] - after) < 1e-15 and round(a["L'"], 9) == 0.291027774
     assert round(a["w3_1_1'"], 8) == 0.35891648 and round(a["w2_1_1'"], 9) == 0.149780716  # published w5+, w1+
     assert abs(a["w2_2_2'"] - W1n[1][1]) < 1e-15 and abs(a["w3_2_1'"] - W2n[1][0]) < 1e-15
+
+
+def test_update_with_an_optimiser_and_several_steps_matches_plain_floats():
+    """graph kind: momentum (PyTorch's rule) for three steps, then Adam for two, recomputed with floats."""
+    import math
+
+    def run(optimizer: str, steps: int):
+        text = ("title: t\ngraph:\n  equations:\n    y: w*x + b\n    E: 1/2*(y - t)^2\n"
+                "  values: {x: 2, t: 1, w: 1, b: 0}\n  parameters: [w, b]\nparts:\n"
+                f"  - ask: {{update: {{learning_rate: 0.1, optimizer: {optimizer}, steps: {steps}}}}}\n")
+        return {k: float(sympy.sympify(v)) for k, v in neuralsolve.solve_text(text, "t.yaml").answers.items()}
+
+    def floats(rule, steps):
+        w, b, state, losses = 1.0, 0.0, {"w": {}, "b": {}}, []
+        for t in range(1, steps + 1):
+            y = w * 2 + b
+            grads = {"w": (y - 1) * 2, "b": (y - 1)}
+            w, b = rule("w", w, grads["w"], state["w"], t), rule("b", b, grads["b"], state["b"], t)
+            losses.append(0.5 * (w * 2 + b - 1) ** 2)
+        return w, b, losses
+
+    def momentum(_, p, g, s, t):
+        s["v"] = 0.9 * s.get("v", 0.0) + g
+        return p - 0.1 * s["v"]
+
+    def adam(_, p, g, s, t):
+        s["m"] = 0.9 * s.get("m", 0.0) + 0.1 * g
+        s["v"] = 0.999 * s.get("v", 0.0) + 0.001 * g * g
+        mh, vh = s["m"] / (1 - 0.9**t), s["v"] / (1 - 0.999**t)
+        return p - 0.1 * mh / (math.sqrt(vh) + 1e-8)
+
+    for spec, rule, steps in (("{momentum: {beta: 0.9}}", momentum, 3), ("adam", adam, 2)):
+        got = run(spec, steps)
+        w, b, losses = floats(rule, steps)
+        assert abs(got["w'"] - w) < 1e-12 and abs(got["b'"] - b) < 1e-12, spec
+        assert all(abs(got[f"E[{k + 1}]"] - e) < 1e-12 for k, e in enumerate(losses)), spec
+        assert got["E'"] == got[f"E[{steps}]"]

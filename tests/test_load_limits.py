@@ -60,6 +60,13 @@ RUNAWAY = {
         "  values: {x: pi}\n",
         "4:8: computing y: the sign of -31415926535897932384626433832795028841971693993751058209... cannot be "
         "decided at working precision (is it exactly 0?); write the input in a simpler form"),
+    "an update of too many steps": ("title: t\ngraph:\n  equations:\n    E: (w - 1)^2\n  values: {w: 0}\n"
+                                    "  parameters: [w]\nparts:\n  - ask: {update: {learning_rate: 0.1, steps: 5000}}\n",
+                                    "8:47: steps must be a whole number from 1 to 50"),
+    "an unknown optimiser in an update": ("title: t\ngraph:\n  equations:\n    E: (w - 1)^2\n  values: {w: 0}\n"
+                                          "  parameters: [w]\nparts:\n  - ask: {update: {learning_rate: 0.1, "
+                                          "optimizer: adma}}\n",
+                                          "8:51: unknown optimizer 'adma'; did you mean 'adam'?"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),

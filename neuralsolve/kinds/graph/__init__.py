@@ -52,6 +52,7 @@ class GraphKind(Kind):
                 names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}
                 if ask.what == "update":
                     names |= {f"{n}'" for n in gradient_targets(g, ask)} | {f"{g.output}'"}
+                    names |= {f"{g.output}[{k}]" for k in range(1, ask.arg.steps + 1)} if not ask.arg.plain else set()
         targets = self.expand_targets(g, targets)
         names |= {f"d{g.output}/d{n}" for n in needed(g, targets) if n != g.output}
         return names
@@ -112,6 +113,8 @@ class GraphKind(Kind):
             return (2, -order[name[len(loss) + 2:]])
         if name == f"{loss}'":  # the loss after the update comes last
             return (3, len(order))
+        if name.startswith(f"{loss}[") and name.endswith("]") and name[len(loss) + 1:-1].isdigit():
+            return (3, len(order) + int(name[len(loss) + 1:-1]))
         if name.endswith("'") and name[:-1] in order:
             return (3, order[name[:-1]])
         return (0 if name == "parameter_count" else 4, 0)

@@ -6,10 +6,11 @@ import sympy
 
 from ...expr import suggest
 from ...kind import AskType
+from ...optimizers import read_optimizer
 from ...problem import Ask, Problem
 from ...trace import gradient_step
 from ...writer import Writer
-from .steps import Traced, Update, forward_names, gradient_targets, loss_after
+from .steps import Traced, Update, forward_names, gradient_targets, loss_after, training
 
 
 # -- reading ---------------------------------------------------------------
@@ -24,6 +25,7 @@ def read_word(word: str):
     return read
 
 
+MAX_STEPS = 50  # update: {steps: N}: a forward and a backward pass each; more is a training run, not an answer
 MAX_POINTS = 100  # forward: {at: ...}: a worked answer for each point; more would be no answer anybody reads
 
 
@@ -72,7 +74,7 @@ def read_backward(r, y, arg, model) -> Ask:
 def read_update(r, y, arg, model, allow_only: bool = False) -> Ask:
     if arg is None:
         r.fail(y, "update needs a learning rate, as in update: {learning_rate: 0.5}")
-    m = r.mapping(arg, "update", ("learning_rate", "only"), ("learning_rate",))
+    m = r.mapping(arg, "update", ("learning_rate", "only", "optimizer", "steps"), ("learning_rate",))
     lr = r.expr(m["learning_rate"], "learning_rate").value
     if not lr.is_number or lr <= 0:
         r.fail(m["learning_rate"], "learning_rate must be a positive number such as 0.5")
@@ -86,7 +88,14 @@ def read_update(r, y, arg, model, allow_only: bool = False) -> Ask:
         for v, o in zip(items, only):
             if o not in ("weights", "biases"):
                 r.fail(v, f"update only takes weights or biases, not {o!r}")
-    return Ask("update", Update(lr, only))
+    optimizer = read_optimizer(r, m["optimizer"]) if "optimizer" in m else None
+    steps = 1
+    if "steps" in m:
+        steps = r.expr(m["steps"], "steps").value
+        if not (steps.is_Integer and 1 <= steps <= MAX_STEPS):
+            r.fail(m["steps"], f"steps must be a whole number from 1 to {MAX_STEPS}")
+        steps = int(steps)
+    return Ask("update", Update(lr, only, optimizer, steps))
 
 
 # -- answers ---------------------------------------------------------------
@@ -121,6 +130,13 @@ def gradient_asked(comp: Traced, ask: Ask) -> list[str]:
 def update_answers(comp: Traced, ask: Ask) -> dict:
     names = gradient_targets(comp.model, ask)
     out = gradient_answers(comp, ask)
+    run = None if ask.arg.plain else training(comp, ask)
+    if run is not None:  # an optimiser, or several steps: the parameters after the last, each step's loss
+        g = comp.model
+        out.update({f"{n}'": v for n, v in run.params[-1].items()})
+        out.update({f"{g.output}[{k}]": v for k, v in enumerate(run.losses) if k})
+        out[f"{g.output}'"] = run.losses[-1]
+        return out
     new = gradient_step(comp.trace, names, ask.arg.learning_rate)
     out.update({f"{n}'": v for n, v in new.items()})
     after = loss_after(comp, new)
@@ -182,6 +198,14 @@ def update_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:
     w = Writer(problem, problem.precision)
     lr, only = ask.arg.learning_rate, ask.arg.only
     only_text = f" ({' and '.join(only)} only)" if only else ""
+    if not ask.arg.plain:
+        opt = ask.arg.optimizer
+        title = opt.spec.title if opt is not None else "gradient descent"
+        n = ask.arg.steps
+        return (f"Take {n} step{'s' if n > 1 else ''} of {title} with learning rate η = {w.number(lr, 'text')}"
+                f"{only_text}, and give the loss after each.",
+                rf"Take ${n}$ step{'s' if n > 1 else ''} of {title} with learning rate $\eta = {w.number(lr)}$"
+                f"{only_text}, and give the loss after each.")
     return (f"Take one gradient-descent step with learning rate η = {w.number(lr, 'text')}{only_text}.",
             rf"Take one gradient-descent step with learning rate $\eta = {w.number(lr)}${only_text}.")
 

@@ -22,10 +22,59 @@ from ...writer import Writer
 
 @dataclass(frozen=True)
 class Update:
-    """The argument of an update ask: a learning rate, and optionally which parameters."""
+    """The argument of an update ask: a learning rate, optionally which parameters, an optimiser and steps."""
 
     learning_rate: sympy.Expr
     only: tuple[str, ...] | None = None
+    optimizer: object = None  # an optimizers.Optimizer; None is plain gradient descent
+    steps: int = 1
+
+    @property
+    def plain(self) -> bool:
+        """One plain gradient-descent step: worked as the seeds work it, parameter by parameter."""
+        return self.steps == 1 and (self.optimizer is None or self.optimizer.name == "gd")
+
+
+@dataclass(frozen=True)
+class Training:
+    """Several optimiser steps: each step's loss and parameters, and the first step's per-coordinate updates."""
+
+    losses: tuple  # L at the start, then after each step
+    params: tuple  # {name: value} at the start, then after each step
+    first: dict  # name -> optimizers.Update of step 1
+
+
+def training(comp, ask) -> Training | None:
+    """The steps of an update ask with an optimiser or several steps (None when a value is symbolic).
+
+    Each step is a forward and a backward pass at the current parameters, then the optimiser's rule on
+    every coordinate (its state carried from the step before)."""
+    from ...optimizers import OPTIMIZERS, Optimizer, new_state, update
+
+    arg, g = ask.arg, comp.model
+    opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+    names = gradient_targets(g, ask)
+    tr = comp.trace
+    current = {n: tr.value(n) for n in names}
+    if any(v.free_symbols for v in current.values()) or tr.value(g.output).free_symbols:
+        return None
+    losses, params, states, first = [tr.value(g.output)], [dict(current)], {n: {} for n in names}, {}
+    for t in range(1, arg.steps + 1):
+        if t > 1:
+            tr = trace(g, names, comp.problem.approximations, overrides=current)
+        moved = {}
+        for n in names:
+            grad = tr.adjoints[n].value if n in tr.adjoints else sympy.S.Zero
+            u = update(opt, t, current[n], grad, arg.learning_rate, states[n])
+            states[n] = new_state(opt, u)
+            moved[n] = u.w
+            if t == 1:
+                first[n] = u
+        current = moved
+        _, forward, _ = forward_pass(g, comp.problem.approximations, overrides=current)
+        losses.append(forward[g.output].value)
+        params.append(dict(current))
+    return Training(tuple(losses), tuple(params), first)
 
 
 @dataclass(frozen=True)
@@ -290,7 +339,56 @@ class GraphView:
         return w.chain(w.adjoint(name), chain if chain is not None else rule, sub if chain is None else rule,
                        value, extra=None if chain is None else sub)
 
+    def _training(self, w: Writer, ask: Ask, run: Training) -> list[Step]:
+        """The rule once, step 1 coordinate by coordinate, then a table over the steps."""
+        from ...solution import Cell, Table
+
+        arg, g = ask.arg, self.graph
+        opt = arg.optimizer
+        title = opt.spec.title if opt is not None else "gradient descent"
+        settings = ", ".join(f"{k} = {w.number(v, 'text')}" for k, v in (opt.settings if opt else ()))
+        lead = (f"Training with {title}, learning rate η = {w.number(arg.learning_rate, 'text')}"
+                + (f" ({settings})" if settings else "") + f", for {arg.steps} step{'s' if arg.steps > 1 else ''}; "
+                "each step is a forward and a backward pass at the current parameters, then for each parameter w "
+                "with its gradient g:")
+        lead_tex = (f"Training with {title}, learning rate $\\eta = {w.number(arg.learning_rate)}$"
+                    + (f" (${', '.join(f'{k} = {w.number(v)}' for k, v in opt.settings)}$)".replace("beta1", r"\beta_1")
+                       .replace("beta2", r"\beta_2").replace("beta", r"\beta").replace("alpha", r"\alpha")
+                       .replace("eps", r"\epsilon") if settings else "")
+                    + f", for ${arg.steps}$ step{'s' if arg.steps > 1 else ''}; each step is a forward and a backward "
+                    "pass at the current parameters, then for each parameter $w$ with its gradient $g$:")
+        rule = tuple(Equation(lhs, lhs, (Form("=", rhs, rhs),)) for lhs, rhs in _rule_tex(opt)) if opt else \
+            (Equation("w_{t}", "w_t", (Form("=", r"w_{t-1} - \eta g_{t}", "w_(t-1) - η g_t"),)),)
+        steps = [Step("update", lead, rule, lead_tex)]
+        first = []
+        for name, u in run.first.items():
+            tex_name = g.tex.get(name, name)
+            parts = ", ".join(f"{k}1 = {w.number(v, 'text')}" for k, v in u.assigned)
+            # w_1 is the rule's coordinate, this parameter (w^{2}_{11}_{1} would be a double subscript)
+            parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{1}} = {w.number(v)}" for k, v in u.assigned)
+            first.append(Equation(f"{tex_name}:", f"{name}:",
+                                  (Form("", f"\\; g_{{1}} = {w.number(u.gradient)},\\quad {parts_tex}",
+                                        f"g1 = {w.number(u.gradient, 'text')}, {parts}"),)))
+        steps.append(Step("update", "Step 1, parameter by parameter:", tuple(first)))
+        names = list(run.params[0])
+        shown = names if len(names) <= 6 else []
+        header = [Cell("step", "k"), Cell(f"{g.output}", g.tex.get(g.output, g.output))] + \
+                 [Cell(n, g.tex.get(n, n)) for n in shown]
+        rows = [[Cell(str(k), str(k)), Cell(w.number(run.losses[k], "text", exact=False), w.number(run.losses[k], exact=False))]
+                + [Cell(w.number(run.params[k][n], "text", exact=False), w.number(run.params[k][n], exact=False))
+                   for n in shown] for k in range(len(run.losses))]
+        lead_table = (f"The loss {g.output} after each step (k = 0 is the start)"
+                      + (" and the parameters:" if shown else ":"))
+        steps.append(Table(tuple(header), tuple(tuple(r) for r in rows), lead_table,
+                           lead_table.replace(f"loss {g.output}", f"loss ${g.tex.get(g.output, g.output)}$")
+                           .replace("k = 0", "$k = 0$")))
+        return steps
+
     def update(self, w: Writer, ask: Ask) -> list[Step]:
+        if not ask.arg.plain:
+            run = training(self.comp, ask)
+            if run is not None:
+                return self._training(w, ask, run)
         tr = self.trace
         eqs = []
         eta = ask.arg.learning_rate
@@ -323,6 +421,35 @@ class GraphView:
                          f"${loss_tex} {'=' if before[-1].rel == '=' else chr(92) + 'approx'} {before[-1].tex}$):")
             steps.append(Step(f"{loss}'", prose, (eq,), prose_tex))
         return steps
+
+
+_STATE_TEX = {"v": "v", "m": "m", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
+
+
+def _rule_tex(opt) -> list[tuple[str, str]]:
+    """The optimiser's rule for one coordinate, as (lhs, rhs) LaTeX: a name on the right is its newest
+    value (assigned earlier in the step: _t; else the step before's: _{t-1})."""
+    from ...latex import tex as tex_of
+
+    greek = {"beta": r"\beta", "beta1": r"\beta_{1}", "beta2": r"\beta_{2}", "alpha": r"\alpha", "eps": r"\epsilon",
+             "eta": r"\eta", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
+    done: set[str] = set()
+    rows = []
+    for name, expr in opt.spec.rule:
+        names = {}
+        for sym in expr.free_symbols:
+            base = greek.get(sym.name, sym.name)
+            if sym.name == "g":
+                names[sym.name] = "g_{t}"
+            elif sym.name in ("w",) + tuple(opt.spec.state) + ("m_hat", "v_hat"):
+                names[sym.name] = f"{base}_{{t}}" if sym.name in done else f"{base}_{{t-1}}"
+            elif sym.name in ("beta1", "beta2") and expr.has(sympy.Symbol("t")):
+                names[sym.name] = base
+            else:
+                names[sym.name] = base
+        rows.append((f"{greek.get(name, name)}_{{t}}", tex_of(expr, names=names)))
+        done.add(name)
+    return rows
 
 
 def loss_after(comp: Traced, new: dict):
