@@ -45,6 +45,17 @@ class AskType:
     needs_loss: bool = False  # refused, with a located error, by a problem without a loss
 
 
+def read_word(word: str):
+    """An ask reader for an ask written as a bare word only (forward, loss, gradient, ...)."""
+
+    def read(r, y, arg, model) -> Ask:
+        if arg is not None:
+            r.fail(y, f"{word} takes no arguments; write it as the word {word}")
+        return Ask(word)
+
+    return read
+
+
 @dataclass(frozen=True)
 class Given:
     """What a question sheet states of a problem: a lead sentence, rows of equations, further blocks."""

@@ -78,3 +78,18 @@ class Reader:
         if not isinstance(v, sympy.Rational) or not v.is_integer or not lo <= v <= hi:
             self.fail(y, f"{what} must be a whole number from {lo} to {hi}")
         return int(v)
+
+
+def read_approximations(r: Reader, y: Y | None, what: str = "approximations"):
+    """{log(0.1): -2.3, ...} as (expression as written, value) pairs, each located when it is wrong."""
+    if y is None:
+        return ()
+    out = []
+    for key, val in r.mapping(y, what).items():
+        line, col = y.keys[key]
+        k = parse(key, Where(r.file, line, col), None, "approximated expression")
+        v = r.expr(val, f"the approximation of {key}")
+        if not v.value.is_number:
+            r.fail(val, f"the approximation of {key} must be a number")
+        out.append((k.display, v.value))  # matched against calls as written: log(1/10), not -log(10)
+    return tuple(out)

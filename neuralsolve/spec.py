@@ -12,12 +12,12 @@ from pathlib import Path
 import sympy
 
 from .errors import ProblemError
-from .expr import Where, parse, suggest
+from .expr import suggest
 from .files import read_text
 from .kinds import KINDS
 from .problem import DEFAULT_PRECISION, MAX_PRECISION, Ask, Part, Problem
 from .randomspec import RandomSpec, apply_draws, read_random
-from .reader import Reader
+from .reader import Reader, read_approximations
 from .yamlio import Y, load_yaml
 
 __all__ = ["Ask", "Part", "Problem", "Reader", "load", "loads", "random_spec"]
@@ -58,7 +58,7 @@ def loads(text: str, file: str = "<input>", draws: dict | None = None) -> Proble
     title = r.text(body["title"], "title") if "title" in body else Path(file).stem
     notation = body["notation"] if "notation" in body else None
     precision = r.integer(body["precision"], "precision", 1, MAX_PRECISION) if "precision" in body else DEFAULT_PRECISION
-    approximations = _approximations(r, body.get("approximations"))
+    approximations = read_approximations(r, body.get("approximations"))
     kind = KINDS[kinds[0]]
     model = kind.lower(r, body[kinds[0]], notation)
     parts = _parts(r, body.get("parts"), kind, model, precision)
@@ -88,20 +88,6 @@ def random_spec(text: str, file: str = "<input>") -> RandomSpec | None:
     if not docs or not isinstance(docs[0].value, dict):
         return None
     return read_random(Reader(file), docs[0].value.get("random"))
-
-
-def _approximations(r: Reader, y: Y | None):
-    if y is None:
-        return ()
-    out = []
-    for key, val in r.mapping(y, "approximations").items():
-        line, col = y.keys[key]
-        k = parse(key, Where(r.file, line, col), None, "approximated expression")
-        v = r.expr(val, f"the approximation of {key}")
-        if not v.value.is_number:
-            r.fail(val, f"the approximation of {key} must be a number")
-        out.append((k.display, v.value))  # matched against calls as written: log(1/10), not -log(10)
-    return tuple(out)
 
 
 _DECIMAL = re.compile(r"\d\.\d|\.\d")

@@ -16,6 +16,7 @@ from ..kind import AskType, Given, Kind
 from ..latex import tex as tex_of, tex_escape, text as text_of
 from ..notation import name_tex, read_notation
 from ..problem import Ask, Problem
+from ..reader import read_approximations
 from ..solution import Equation, Form, PartView, Step, marks_text
 from ..statement import approximations_text
 from ..trace import Evaluator, UndefinedStep
@@ -160,7 +161,7 @@ def lower(r, block, notation) -> Formula:
             vectors[key] = tuple(_number(r, item, f"{key}[{i}]") for i, item in enumerate(y.value, 1))
         else:
             scalars[key] = _number(r, y, key)
-    approximations = _approximations(r, m.get("approximations"))
+    approximations = read_approximations(r, m.get("approximations"), "evaluate.approximations")
     fy = m["formula"]
     text = r.text(fy, "the formula")
     if isinstance(fy.value, sympy.Rational):
@@ -330,20 +331,6 @@ def _number(r, y, what: str):
     if p.value.free_symbols or not p.value.is_number:
         r.fail(y, f"the value of {what} must be a number (or a number expression such as \"log(2)\")")
     return p.value
-
-
-def _approximations(r, y) -> tuple:
-    if y is None:
-        return ()
-    out = []
-    for key, val in r.mapping(y, "evaluate.approximations").items():
-        line, col = y.keys[key]
-        k = parse(key, Where(r.file, line, col), None, "approximated expression")
-        v = r.expr(val, f"the approximation of {key}")
-        if not v.value.is_number:
-            r.fail(val, f"the approximation of {key} must be a number")
-        out.append((k.display, v.value))
-    return tuple(out)
 
 
 # -- compute -------------------------------------------------------------------------------------------------------

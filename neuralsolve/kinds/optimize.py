@@ -10,7 +10,7 @@ import sympy
 
 from ..errors import ProblemError
 from ..expr import Parsed, Where
-from ..kind import AskType, Given, Kind
+from ..kind import AskType, Given, Kind, read_word
 from ..latex import TexPrinter, TextPrinter, Value, name_text, number_text, rounded, tex_escape
 from ..notation import name_tex
 from ..optimizers import ETA, G, Optimizer, T, W, carry, new_state, read_optimizer, update
@@ -160,14 +160,6 @@ def _read_distance(r, y, arg, model: Model) -> Ask:
             r.fail(m["to"], f"the point distances are measured to needs a value of {v}")
     return Ask("distance", tuple(_number(r, point[v], f"the value of {v}") for v in model.variables))
 
-
-def _word(word: str):
-    def read(r, y, arg, model) -> Ask:
-        if arg is not None:
-            r.fail(y, f"{word} takes no arguments; write it as the word {word}")
-        return Ask(word)
-
-    return read
 
 
 # -- compute -------------------------------------------------------------------------------------------------------
@@ -797,19 +789,19 @@ def _distance_sentence(problem, ask) -> tuple[str, str]:
 
 
 ASKS = {e.word: e for e in (
-    AskType("gradient", _word("gradient"), _sentence(lambda p, a: "Find the gradient of $f$, each partial "
+    AskType("gradient", read_word("gradient"), _sentence(lambda p, a: "Find the gradient of $f$, each partial "
                                                                   "derivative written out."),
             _gradient_answers, OptimizeView.gradient_steps),
-    AskType("stationary_points", _word("stationary_points"),
+    AskType("stationary_points", read_word("stationary_points"),
             _sentence(lambda p, a: "Find every stationary point of $f$, where the gradient is zero, and say whether "
                                    "each is a minimum, a maximum or a saddle point."),
             _point_answers, OptimizeView.point_steps),
-    AskType("steps", _word("steps"), _steps_sentence, _step_answers, OptimizeView.update_steps),
-    AskType("loss", _word("loss"), _sentence(lambda p, a: "Give the value of $f$ at each iterate."),
+    AskType("steps", read_word("steps"), _steps_sentence, _step_answers, OptimizeView.update_steps),
+    AskType("loss", read_word("loss"), _sentence(lambda p, a: "Give the value of $f$ at each iterate."),
             _loss_answers, OptimizeView.loss_steps),
     AskType("distance", _read_distance, _distance_sentence, _distance_answers,
             OptimizeView.distance_steps),
-    AskType("behaviour", _word("behaviour"),
+    AskType("behaviour", read_word("behaviour"),
             _sentence(lambda p, a: "Say whether the iterates converge, oscillate or diverge"
                                    + (", for each step size." if len(p.model.step_sizes) > 1 else ".")),
             _behaviour_answers, OptimizeView.behaviour_steps),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from ...expr import suggest
-from ...kind import AskType
+from ...kind import AskType, read_word
 from ...optimizers import read_optimizer
 from ...problem import Ask, Problem
 from ...trace import gradient_step
@@ -14,16 +14,6 @@ from .steps import Traced, Update, forward_names, gradient_targets, loss_after, 
 
 
 # -- reading ---------------------------------------------------------------
-def read_word(word: str):
-    """A reader for an ask written as a bare word only."""
-
-    def read(r, y, arg, model) -> Ask:
-        if arg is not None:
-            r.fail(y, f"{word} takes no arguments; write it as the word {word}")
-        return Ask(word)
-
-    return read
-
 
 MAX_STEPS = 50  # update: {steps: N}: a forward and a backward pass each; more is a training run, not an answer
 MAX_POINTS = 100  # forward: {at: ...}: a worked answer for each point; more would be no answer anybody reads
