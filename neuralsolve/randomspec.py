@@ -119,7 +119,9 @@ def _read_draw(r, name: str, y: Y) -> DrawSpec:
 
 
 _COMPARE = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
-_ANSWER_KEY = re.compile(r"d[A-Za-z_]\w*/d[A-Za-z_]\w*(?:\[\d+\])?'?|[A-Za-z_]\w*\[\d+\]'?|[A-Za-z_]\w*'")
+# an answer name in a condition: dC/dw, x[2], w' and, for an optimize run at one of several step sizes, x[1]@s=0.1
+_ANSWER_KEY = re.compile(r"d[A-Za-z_]\w*/d[A-Za-z_]\w*(?:\[\d+\])?'?|[A-Za-z_]\w*\[\d+\](?:@s=\d[\d.]*(?:[eE][+-]?\d+)?)?'?"
+                         r"|[A-Za-z_]\w*'")
 
 
 BUILTIN_CONDITIONS = ("nondegenerate",)  # no all-zero weight row, no zero gradient or delta that is asked

@@ -316,3 +316,12 @@ def test_randomized_variants(code, write):
     x1 = x0 - eta * 2 * a_ * x0
     assert got["x[1]"] == x1 and got["x[2]"] == x1 - eta * 2 * a_ * x1
     assert got["y[1]"] == 2 * eta and got["f[2]"] < got["f[1]"]
+
+
+def test_a_condition_may_read_an_answer_of_one_step_size(write):
+    """x[1]@s=0.1 in a where: condition (the answer names of a run at several step sizes)."""
+    path = write("title: random start\nrandom:\n  draw:\n    a: {integers: [1, 3]}\n  where:\n"
+                 "    - f[1]@s=0.1 < f[1]@s=10\noptimize:\n  function: (x - a)^2 + y^2\n  start: {x: 0, y: 1}\n"
+                 "  step_sizes: [0.1, 10]\n  steps: 1\nparts:\n  - ask: [steps, loss]\n")
+    a = neuralsolve.solve(path).answers
+    assert sympy.sympify(a["f[1]@s=0.1"]) < sympy.sympify(a["f[1]@s=10"])
