@@ -133,6 +133,10 @@ class Kind:
         """The problem's data as the question sheet states it."""
         raise NotImplementedError
 
+    def math_names(self, problem: Problem) -> dict[str, str]:
+        """LaTeX of the problem's own names, for $...$ math in its questions (W2 as the working writes it)."""
+        return dict(getattr(problem.model, "tex", {}) or {})
+
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
         """Conventions a student needs to answer (stated on the question sheet): relu'(0), step(0), layout."""
         return ()

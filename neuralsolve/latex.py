@@ -454,6 +454,7 @@ def text(expr, **settings) -> str:
 from .authortext import to_tex  # noqa: E402
 
 
-def tex_escape(s: str, line: bool = False) -> str:
-    """Author prose made safe for LaTeX (neuralsolve.authortext), its $...$ math printed by `tex`."""
-    return to_tex(s, line, tex)
+def tex_escape(s: str, line: bool = False, names: dict | None = None) -> str:
+    """Author prose made safe for LaTeX (neuralsolve.authortext), its $...$ math printed by `tex` (with the
+    problem's own `names`, when given: a question's $W2$ as the working writes W2)."""
+    return to_tex(s, line, (lambda e, **kw: tex(e, names=names, **kw)) if names else tex)

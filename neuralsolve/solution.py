@@ -164,6 +164,8 @@ class PartView:
     answer: str | None
     blocks: tuple[Block, ...]
     quantities: tuple[str, ...] = ()  # the answers this part computed (what its marks are for)
+    question_tex: str = ""  # the question in LaTeX with the problem's names (else the template escapes it)
+    question_md: str = ""  # the same for Markdown
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def statement(problem: Problem, answers=None) -> Statement:
     questions = []
     for part in problem.parts:
         if part.question:
-            q_text, q_tex = part.question, tex_escape(part.question)
+            q_text, q_tex = part.question, tex_escape(part.question, names=kind.math_names(problem))
         else:
             asked = [kind.asks[a.what].sentence(problem, a) for a in part.asks] or [("Explain your answer.",) * 2]
             q_text = " ".join(t for t, _ in asked)

@@ -16,9 +16,25 @@ def build(problem: Problem) -> Solution:
     return solution_of(problem, comp, answers)
 
 
+def _questions_in_names(part, names: dict):
+    """A part whose question's $...$ math prints the problem's names as the working does."""
+    import dataclasses
+
+    from .authortext import to_markdown
+    from .latex import tex, tex_escape
+
+    if not part.question:
+        return part
+    return dataclasses.replace(part, question_tex=tex_escape(part.question, names=names),
+                               question_md=to_markdown(part.question, math=lambda e, **kw: tex(e, names=names, **kw)))
+
+
 def solution_of(problem: Problem, comp, answers: Answers) -> Solution:
     """The Solution from a computation already made (a variant is computed once, to test its conditions)."""
     parts, notes = problem.kind.view(problem, comp, answers)
+    names = problem.kind.math_names(problem)
+    if names:
+        parts = tuple(_questions_in_names(p, names) for p in parts)
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = marks_text(sum(marks)) if marks else None
     from .statement import statement

@@ -550,3 +550,15 @@ def test_a_numeric_instance_answers_its_forward_quantities_too(write):
     assert sympy.sympify(a["K"]) == K
     L = sympy.log(K.det()) / 2 + (Y.T * K.inv() * Y)[0, 0] / 2
     assert abs(sympy.N(sympy.sympify(a["L"]) - L, 40)) < 1e-35
+
+
+def test_a_question_writes_the_problems_matrices_bold_as_the_working_does(tmp_path):
+    """$W2$ in the author's question is W₂ bold in every medium and on the exam sheet, not italic W₂."""
+    w = neuralsolve.solve(ROOT / "problems" / "matrix-swish-network.yaml")
+    assert r"\textit{Find the gradients of $L$ with respect to $\mathbf{W}_{2}$ and $\mathbf{b}_{2}$.}" in w.latex()
+    assert r"*Find the gradients of $L$ with respect to $\mathbf{W}_{2}$ and $\mathbf{b}_{2}$.*" in w.markdown()
+    from neuralsolve.spec import load
+    from neuralsolve.statement import statement
+
+    (first, _) = statement(load(ROOT / "problems" / "matrix-swish-network.yaml")).questions
+    assert r"$\mathbf{W}_{2}$" in first.tex

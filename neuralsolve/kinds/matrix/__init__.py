@@ -178,6 +178,10 @@ class MatrixKind(Kind):
         lead = "Consider the matrices and vectors below, with the shapes given, and the equations that define the loss."
         return Given(lead, lead, tuple(rows))
 
+    def math_names(self, problem: Problem) -> dict[str, str]:
+        g = problem.model  # matrices and vectors bold, as in the working
+        return {n: g.tex.get(n) or ir.bold_name(n, shape, {}) for n, shape in g.shapes.items()} | dict(g.tex)
+
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
         return ("Give every gradient in the shape of what it is taken with respect to.",)
 
