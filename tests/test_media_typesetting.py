@@ -278,3 +278,21 @@ def test_json_latex_of_every_step_carries_no_alignment_of_its_own():
                 for line in step.get("latex", []):
                     bare = inner.sub("", line)
                     assert "&" not in bare and "\\\\" not in bare, (path.stem, line[:120])
+
+
+def test_training_is_written_for_a_generic_parameter_with_every_step_checkable():
+    """θ for the rule's coordinate (w clashed with a weight named w), v0 = 0 stated, text in the terminal,
+    and each step's gradient and velocity in the table."""
+    from click.testing import CliRunner
+
+    from neuralsolve.cli import cli
+
+    w = neuralsolve.solve(ROOT / "problems" / "momentum-training.yaml")
+    md = w.markdown()
+    assert r"\theta_{t} &= \theta_{t-1} - \eta v_{t}" in md and "$v$ starts at $0$" in md
+    assert r"\theta = b: & \; g_{1} = 1,\quad v_{1} = 1,\quad \theta_{1} = -0.1" in md  # was w1 = -0.1 for b
+    assert "| $2$ | $0.02$ | $0.52$ | $1$ | $2.8$ | $-0.24$ | $0.5$ | $1.4$ |" in md
+    r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / "momentum-training.yaml")], env={"COLUMNS": "80"})
+    assert "θ_t = θ_(t-1) - η·v_t" in r.output and "\\beta" not in r.output  # no raw LaTeX in the terminal
+    mazur = neuralsolve.solve(ROOT / "problems" / "mazur-one-update.yaml").latex()
+    assert "on the weights only (the biases are kept)" in mazur

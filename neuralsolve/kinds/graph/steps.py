@@ -41,7 +41,7 @@ class Training:
 
     losses: tuple  # L at the start, then after each step
     params: tuple  # {name: value} at the start, then after each step
-    first: dict  # name -> optimizers.Update of step 1
+    updates: tuple  # per step: {name: optimizers.Update} (the gradient, the state, the new value)
 
 
 def training(comp, ask) -> Training | None:
@@ -58,23 +58,22 @@ def training(comp, ask) -> Training | None:
     current = {n: tr.value(n) for n in names}
     if any(v.free_symbols for v in current.values()) or tr.value(g.output).free_symbols:
         return None
-    losses, params, states, first = [tr.value(g.output)], [dict(current)], {n: {} for n in names}, {}
+    losses, params, states, updates = [tr.value(g.output)], [dict(current)], {n: {} for n in names}, []
     for t in range(1, arg.steps + 1):
         if t > 1:
             tr = trace(g, names, comp.problem.approximations, overrides=current)
-        moved = {}
+        moved, step = {}, {}
         for n in names:
             grad = tr.adjoints[n].value if n in tr.adjoints else sympy.S.Zero
             u = update(opt, t, current[n], grad, arg.learning_rate, states[n])
             states[n] = new_state(opt, u)
-            moved[n] = u.w
-            if t == 1:
-                first[n] = u
+            moved[n], step[n] = u.w, u
+        updates.append(step)
         current = moved
         _, forward, _ = forward_pass(g, comp.problem.approximations, overrides=current)
         losses.append(forward[g.output].value)
         params.append(dict(current))
-    return Training(tuple(losses), tuple(params), first)
+    return Training(tuple(losses), tuple(params), tuple(updates))
 
 
 @dataclass(frozen=True)
@@ -340,48 +339,63 @@ class GraphView:
                        value, extra=None if chain is None else sub)
 
     def _training(self, w: Writer, ask: Ask, run: Training) -> list[Step]:
-        """The rule once, step 1 coordinate by coordinate, then a table over the steps."""
+        """The rule once, step 1 parameter by parameter, then a table over the steps (with each step's
+        gradients and state when there are few parameters, so that every row can be checked)."""
+        from ...optimizers import OPTIMIZERS, Optimizer
         from ...solution import Cell, Table
 
         arg, g = ask.arg, self.graph
-        opt = arg.optimizer
-        title = opt.spec.title if opt is not None else "gradient descent"
-        settings = ", ".join(f"{k} = {w.number(v, 'text')}" for k, v in (opt.settings if opt else ()))
-        lead = (f"Training with {title}, learning rate η = {w.number(arg.learning_rate, 'text')}"
-                + (f" ({settings})" if settings else "") + f", for {arg.steps} step{'s' if arg.steps > 1 else ''}; "
-                "each step is a forward and a backward pass at the current parameters, then for each parameter w "
-                "with its gradient g:")
-        lead_tex = (f"Training with {title}, learning rate $\\eta = {w.number(arg.learning_rate)}$"
-                    + (f" (${', '.join(f'{k} = {w.number(v)}' for k, v in opt.settings)}$)".replace("beta1", r"\beta_1")
-                       .replace("beta2", r"\beta_2").replace("beta", r"\beta").replace("alpha", r"\alpha")
-                       .replace("eps", r"\epsilon") if settings else "")
-                    + f", for ${arg.steps}$ step{'s' if arg.steps > 1 else ''}; each step is a forward and a backward "
-                    "pass at the current parameters, then for each parameter $w$ with its gradient $g$:")
-        rule = tuple(Equation(lhs, lhs, (Form("=", rhs, rhs),)) for lhs, rhs in _rule_tex(opt)) if opt else \
-            (Equation("w_{t}", "w_t", (Form("=", r"w_{t-1} - \eta g_{t}", "w_(t-1) - η g_t"),)),)
-        steps = [Step("update", lead, rule, lead_tex)]
+        opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+        n_steps = f"{arg.steps} step{'s' if arg.steps > 1 else ''}"
+        set_text = ", ".join(f"{_SETTING_TEXT.get(k, k)} = {w.number(v, 'text')}" for k, v in opt.settings)
+        set_tex = ",\\ ".join(f"{_SETTING_TEX.get(k, k)} = {w.number(v)}" for k, v in opt.settings)
+        state = " and ".join(opt.spec.state)
+        starts = f"; {state} start{'s' if len(opt.spec.state) == 1 else ''} at 0" if state else ""
+        lead = (f"Training with {opt.spec.title}, learning rate η = {w.number(arg.learning_rate, 'text')}"
+                + (f" ({set_text})" if set_text else "") + f", for {n_steps}. Each step t is a forward and a backward "
+                f"pass at the current parameters, then, for each parameter θ with its gradient g_t{starts}:")
+        lead_tex = (f"Training with {opt.spec.title}, learning rate $\\eta = {w.number(arg.learning_rate)}$"
+                    + (f" (${set_tex}$)" if set_tex else "") + f", for {n_steps}. Each step $t$ is a forward and a "
+                    f"backward pass at the current parameters, then, for each parameter $\\theta$ with its gradient "
+                    f"$g_{{t}}$" + (f"; ${'$ and $'.join(opt.spec.state)}$ start{'s' if len(opt.spec.state) == 1 else ''}"
+                                    " at $0$" if state else "") + ":")
+        steps = [Step("update", lead, _rule(opt), lead_tex)]
         first = []
-        for name, u in run.first.items():
+        for name, u in run.updates[0].items():
             tex_name = g.tex.get(name, name)
-            parts = ", ".join(f"{k}1 = {w.number(v, 'text')}" for k, v in u.assigned)
-            # w_1 is the rule's coordinate, this parameter (w^{2}_{11}_{1} would be a double subscript)
+            parts = ", ".join(f"{_STATE_TEXT.get(k, k)}_1 = {w.number(v, 'text')}" for k, v in u.assigned)
             parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{1}} = {w.number(v)}" for k, v in u.assigned)
-            first.append(Equation(f"{tex_name}:", f"{name}:",
+            first.append(Equation(rf"\theta = {tex_name}:", f"θ = {name}:",
                                   (Form("", f"\\; g_{{1}} = {w.number(u.gradient)},\\quad {parts_tex}",
-                                        f"g1 = {w.number(u.gradient, 'text')}, {parts}"),)))
+                                        f"g_1 = {w.number(u.gradient, 'text')}, {parts}"),)))
         steps.append(Step("update", "Step 1, parameter by parameter:", tuple(first)))
         names = list(run.params[0])
         shown = names if len(names) <= 6 else []
-        header = [Cell("step", "k"), Cell(f"{g.output}", g.tex.get(g.output, g.output))] + \
-                 [Cell(n, g.tex.get(n, n)) for n in shown]
-        rows = [[Cell(str(k), str(k)), Cell(w.number(run.losses[k], "text", exact=False), w.number(run.losses[k], exact=False))]
-                + [Cell(w.number(run.params[k][n], "text", exact=False), w.number(run.params[k][n], exact=False))
-                   for n in shown] for k in range(len(run.losses))]
-        lead_table = (f"The loss {g.output} after each step (k = 0 is the start)"
-                      + (" and the parameters:" if shown else ":"))
-        steps.append(Table(tuple(header), tuple(tuple(r) for r in rows), lead_table,
-                           lead_table.replace(f"loss {g.output}", f"loss ${g.tex.get(g.output, g.output)}$")
-                           .replace("k = 0", "$k = 0$")))
+        detail = names if len(names) <= 3 else []  # each step's gradient and state too: every row checkable
+        num = lambda v, media="tex": w.number(v, media, exact=False)  # noqa: E731
+        header = [Cell("t", "t"), Cell(g.output, g.tex.get(g.output, g.output))]
+        for n in shown:
+            header.append(Cell(n, g.tex.get(n, n)))
+            if n in detail:
+                header.append(Cell(f"g({n})", rf"g\left({g.tex.get(n, n)}\right)"))
+                header += [Cell(f"{_STATE_TEXT[k]}({n})", rf"{_STATE_TEX[k]}\left({g.tex.get(n, n)}\right)")
+                           for k in opt.spec.state]
+        rows = []
+        for t in range(len(run.losses)):
+            row = [Cell(str(t), str(t)), Cell(num(run.losses[t], "text"), num(run.losses[t]))]
+            for n in shown:
+                row.append(Cell(num(run.params[t][n], "text"), num(run.params[t][n])))
+                if n in detail:
+                    u = run.updates[t - 1][n] if t else None
+                    cells = [u.gradient] + [dict(u.assigned)[k] for k in opt.spec.state] if u else \
+                        [None] * (1 + len(opt.spec.state))
+                    row += [Cell(num(v, "text"), num(v)) if v is not None else Cell("") for v in cells]
+            rows.append(row)
+        what = "the parameters, and each step's gradients and state" if detail else "the parameters" if shown else ""
+        lead_table = f"After each step t (t = 0 is the start): the loss {g.output}" + (f", {what}:" if what else ":")
+        lead_table_tex = (f"After each step $t$ ($t = 0$ is the start): the loss ${g.tex.get(g.output, g.output)}$"
+                          + (f", {what}:" if what else ":"))
+        steps.append(Table(tuple(header), tuple(tuple(r) for r in rows), lead_table, lead_table_tex))
         return steps
 
     def update(self, w: Writer, ask: Ask) -> list[Step]:
@@ -406,6 +420,10 @@ class GraphView:
             eq = w.chain(sym, rule, sub, new)
             eqs.append(Equation(lhs_tex, name + "'", eq.forms))
         tail = ", every gradient taken at the unchanged parameters:"
+        only = ask.arg.only
+        if only:  # what is not updated is said, as the loss after the step depends on it
+            kept = "biases" if "weights" in only else "weights"
+            tail = f" on the {' and '.join(only)} only (the {kept} are kept){tail}"
         lead = "One gradient-descent step with learning rate "
         steps = [Step("update", f"{lead}η = {w.number(eta, 'text')}{tail}", tuple(eqs),
                       rf"{lead}$\eta = {w.number(eta)}${tail}")]
@@ -423,33 +441,37 @@ class GraphView:
         return steps
 
 
-_STATE_TEX = {"v": "v", "m": "m", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
+_STATE_TEX = {"w": r"\theta", "v": "v", "m": "m", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
+_STATE_TEXT = {"w": "θ", "v": "v", "m": "m", "m_hat": "m̂", "v_hat": "v̂"}
+_SETTING_TEX = {"beta": r"\beta", "beta1": r"\beta_{1}", "beta2": r"\beta_{2}", "alpha": r"\alpha", "eps": r"\epsilon",
+                "eta": r"\eta"}
+_SETTING_TEXT = {"beta": "β", "beta1": "β1", "beta2": "β2", "alpha": "α", "eps": "ε", "eta": "η"}
 
 
-def _rule_tex(opt) -> list[tuple[str, str]]:
-    """The optimiser's rule for one coordinate, as (lhs, rhs) LaTeX: a name on the right is its newest
-    value (assigned earlier in the step: _t; else the step before's: _{t-1})."""
-    from ...latex import tex as tex_of
+def _rule(opt) -> tuple[Equation, ...]:
+    """The optimiser's rule for one parameter θ with gradient g_t: a name on the right is its newest value
+    (assigned earlier in the same step: _t; else the step before's: _{t-1})."""
+    from ...latex import tex as tex_of, text as text_of
 
-    greek = {"beta": r"\beta", "beta1": r"\beta_{1}", "beta2": r"\beta_{2}", "alpha": r"\alpha", "eps": r"\epsilon",
-             "eta": r"\eta", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
     done: set[str] = set()
     rows = []
     for name, expr in opt.spec.rule:
-        names = {}
+        tex_names, text_names = {}, {}
         for sym in expr.free_symbols:
-            base = greek.get(sym.name, sym.name)
-            if sym.name == "g":
-                names[sym.name] = "g_{t}"
-            elif sym.name in ("w",) + tuple(opt.spec.state) + ("m_hat", "v_hat"):
-                names[sym.name] = f"{base}_{{t}}" if sym.name in done else f"{base}_{{t-1}}"
-            elif sym.name in ("beta1", "beta2") and expr.has(sympy.Symbol("t")):
-                names[sym.name] = base
+            n = sym.name
+            if n == "g":
+                tex_names[n], text_names[n] = "g_{t}", "g_t"
+            elif n in _STATE_TEX:
+                when = ("t", "t") if n in done else ("t-1", "(t-1)")
+                tex_names[n] = f"{_STATE_TEX[n]}_{{{when[0]}}}"
+                text_names[n] = f"{_STATE_TEXT[n]}_{when[1]}"
             else:
-                names[sym.name] = base
-        rows.append((f"{greek.get(name, name)}_{{t}}", tex_of(expr, names=names)))
+                tex_names[n], text_names[n] = _SETTING_TEX.get(n, n), _SETTING_TEXT.get(n, n)
+        lhs_tex, lhs_text = f"{_STATE_TEX.get(name, name)}_{{t}}", f"{_STATE_TEXT.get(name, name)}_t"
+        rows.append(Equation(lhs_tex, lhs_text, (Form("=", tex_of(expr, names=tex_names),
+                                                      text_of(expr, names=text_names)),)))
         done.add(name)
-    return rows
+    return tuple(rows)
 
 
 def loss_after(comp: Traced, new: dict):
