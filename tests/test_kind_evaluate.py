@@ -85,8 +85,9 @@ def test_the_latex_writes_the_sum_and_marks_the_approximation_line():
     assert r"\frac{1}{2} \sum_{j=1}^{2} \left(\mu_{j}^{2} + \sigma_{j}^{2} - 2 \log\left(\sigma_{j}\right) - 1\right)" in tex
     assert (r"&\approx \frac{1}{2} \left(0.25 + 0.01 - 2 \cdot \left(-2.3\right) - 1 + 0.01 + 0.09 - 2 \cdot "
             r"\left(-1.2\right) - 1\right)") in tex
-    assert tex.count(r"\approx") == 1 + 2 + 1  # the line, the note's two approximations, the exact value
-    assert "As the problem instructs, we take" in tex
+    assert tex.count(r"\approx") == 1 + 2 + 1  # the line, the stated two approximations, the exact value
+    stated = r"Use $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$."
+    assert tex.index(stated) < tex.index(r"\subsection*{Part")  # stated with the data, before the working uses it
 
 
 def test_the_graph_problem_and_the_evaluate_problem_agree():

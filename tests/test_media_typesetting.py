@@ -166,14 +166,16 @@ def test_a_chain_is_never_split_across_pages_but_equations_may_be():
 
 def test_approximations_are_stated_as_math_in_every_medium():
     w = neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml")
-    assert (r"we take $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$.") in w.latex()
-    assert (r"we take $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$.") in w.markdown()
+    stated = r"Use $\log\left(0.1\right) \approx -2.3$ and $\log\left(0.3\right) \approx -1.2$."
+    tex_, md = w.latex(), w.markdown()
+    assert stated in tex_ and tex_.index(stated) < tex_.index(r"\subsection*{Part")  # with the data, before use
+    assert stated in md and md.index(stated) < md.index("## Part")
     from click.testing import CliRunner
 
     from neuralsolve.cli import cli
 
     r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / "vae-regulariser.yaml")], env={"COLUMNS": "200"})
-    assert "we take log(0.1) ≈ -2.3 and log(0.3) ≈ -1.2." in r.output
+    assert "Use log(0.1) ≈ -2.3 and log(0.3) ≈ -1.2." in r.output
 
 
 def test_author_math_may_state_an_approximation():

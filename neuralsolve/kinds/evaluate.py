@@ -594,12 +594,8 @@ class EvaluateKind(Kind):
         return _value_answers(comp)
 
     def view(self, problem: Problem, comp: Computed, answers):
-        notes = []
-        block = problem.model.approximations
-        if problem.approximations + block:
-            shown = approximations_text(replace(problem, approximations=problem.approximations + block))
-            notes.append(f"As the problem instructs, we take {shown}.")
-        return EvaluateView(problem, comp, answers).parts(), tuple(notes)
+        # the approximations are stated with the problem's data (sheet_notes), at the top
+        return EvaluateView(problem, comp, answers).parts(), ()
 
     def given(self, problem: Problem) -> Given:
         m, w = problem.model, writer(problem, problem.precision)

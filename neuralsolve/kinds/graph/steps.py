@@ -15,7 +15,6 @@ import sympy
 from ... import derive
 from ...problem import Ask, Part, Problem
 from ...solution import Equation, Form, PartView, Step, marks_text
-from ...statement import approximations_text
 from ...trace import Trace, forward_pass, gradient_step, needed, trace
 from ...writer import Writer
 
@@ -161,10 +160,8 @@ class GraphView:
     def notes(self) -> tuple[str, ...]:
         from ...catalog import convention
 
-        notes = [c for c in (convention(k) for k in self.trace.conventions) if c]
-        if self.problem.approximations:  # author text with $...$ math: each medium prints it as math
-            notes.append(f"As the problem instructs, we take {approximations_text(self.problem)}.")
-        return tuple(notes)
+        # (the approximations are stated with the problem's data, at the top, as on the question sheet)
+        return tuple(c for c in (convention(k) for k in self.trace.conventions) if c)
 
     # -- asks ------------------------------------------------------------
     def forward_steps(self, ask: Ask) -> list[Step]:
