@@ -97,6 +97,7 @@ def test_the_worked_answer_shows_each_example_and_the_sum():
     assert r.exit_code == 0, r.output
     out = r.output
     assert "Example 1:" in out and "Example 2:" in out
+    assert out.count("Example 1:") == 2  # the forward pass, then the deltas
     assert "L = L@1 + L@2" in out
     assert "∂L/∂W2 = δ2@1·a1@1ᵀ + δ2@2·a1@2ᵀ" in out
 
@@ -176,3 +177,18 @@ def test_softmax_cross_entropy_mean_over_three_examples(write):
     assert got["L"] == pytest.approx(loss, rel=1e-12)
     for name, v in grads.items():
         assert got[f"dL/d{name}"] == pytest.approx(v, rel=1e-10, abs=1e-15), name
+
+
+def test_one_asked_gradient_shows_the_deltas_of_every_example(write):
+    text = problem().replace("  - ask: backward\n", "  - ask: {gradients: [w2_1_1]}\n")
+    r = CliRunner().invoke(cli, ["solve", str(write(text))])
+    assert r.exit_code == 0, r.output
+    assert "δ2@1 =" in r.output and "δ2@2 =" in r.output  # each example's delta the gradient sums
+    assert "∂L/∂w2_1_1 = ∂L/∂z2_1@1·a1_1@1 + ∂L/∂z2_1@2·a1_1@2" in r.output
+
+
+def test_the_forward_pass_before_the_gradients_keeps_its_example_heading(write):
+    text = problem().replace("  - ask: [forward, loss]\n", "")
+    r = CliRunner().invoke(cli, ["solve", str(write(text))])
+    assert r.exit_code == 0, r.output
+    assert "The forward pass gives the values the gradients use. Example 1:" in r.output

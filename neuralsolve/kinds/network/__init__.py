@@ -37,10 +37,13 @@ class NetworkKind(GraphKind):
     def expand_targets(self, model, targets: list[str]) -> list[str]:
         """Deltas are shown a whole layer at a time: every unit of a layer whose gradients are asked."""
         out = list(targets)
-        for layer in model.layers:
-            members = set(layer.z) | set(layer.a) | {w for row in layer.weights for w in row} | set(layer.biases or ())
+        for i, layer in enumerate(model.layers):
+            # with several examples a parameter's gradient sums every example's deltas of its layer
+            each = [ex[i] for ex in model.examples] or [layer]
+            members = {n for la in each for n in (*la.z, *la.a)} | {w for row in layer.weights for w in row} \
+                | set(layer.biases or ())
             if any(n in members for n in out):
-                out.extend(z for z in layer.z if z not in out)
+                out.extend(z for la in each for z in la.z if z not in out)
         return out
 
     def degenerate(self, problem: Problem, answers):

@@ -18,6 +18,12 @@ from ..graph.steps import GraphView
 class NetworkView(GraphView):
     """The network kind's presentation: whole layers at a time."""
 
+    def forward(self, w: Writer, prose: str = "", tr: Trace | None = None, suffix: str = "",
+                prose_tex: str = "") -> list[Step]:
+        if self.graph.examples and prose:  # the lead-in replaces the first step's prose: keep its heading
+            prose, prose_tex = f"{prose} Example 1:", (f"{prose_tex} Example 1:" if prose_tex else "")
+        return super().forward(w, prose, tr, suffix, prose_tex)
+
     def forward_blocks(self, w: Writer, tr: Trace, suffix: str) -> list[Step]:
         steps: list[Step] = []
         if self.graph.examples:  # several training examples: each one's forward pass under its heading
