@@ -54,7 +54,7 @@ CASES = {
                          "relu, sigmoid, sin, sinh, softplus, sqrt, step, swish, tanh"),
     "attribute": ("title: x\ngraph:\n  equations:\n    E: x.real\n",
                   "4:8: attribute is not allowed in an expression; use numbers, names, + - * / ^ and catalogue functions"),
-    "unknown key": ("title: x\nnetwork:\n  inputs: [1]\n", "3:3: unknown key 'inputs' in network; did you mean 'input'?"),
+    "unknown key": ("title: x\nnetwork:\n  inptu: [1]\n", "3:3: unknown key 'inptu' in network; did you mean 'input'?"),
     "unknown quantity": ("title: x\nnetwork:\n  input: [1]\n  layers:\n    - weights: [[1]]\n  target: 1\n"
                          "parts:\n  - ask: {gradients: [w2_1_2]}\n", "8:23: no quantity named 'w2_1_2'; did you mean 'w2_1_1'?"),
     "step at 0": ("title: x\nnetwork:\n  input: [0]\n  layers:\n    - weights: [[1]]\n      activation: step\n"

@@ -37,10 +37,13 @@ class NetworkKind(GraphKind):
     def expand_targets(self, model, targets: list[str]) -> list[str]:
         """Deltas are shown a whole layer at a time: every unit of a layer whose gradients are asked."""
         out = list(targets)
-        for layer in model.layers:
-            members = set(layer.z) | set(layer.a) | {w for row in layer.weights for w in row} | set(layer.biases or ())
+        for i, layer in enumerate(model.layers):
+            # with several examples a parameter's gradient sums every example's deltas of its layer
+            each = [ex[i] for ex in model.examples] or [layer]
+            members = {n for la in each for n in (*la.z, *la.a)} | {w for row in layer.weights for w in row} \
+                | set(layer.biases or ())
             if any(n in members for n in out):
-                out.extend(z for z in layer.z if z not in out)
+                out.extend(z for la in each for z in la.z if z not in out)
         return out
 
     def degenerate(self, problem: Problem, answers):
@@ -58,6 +61,12 @@ class NetworkKind(GraphKind):
         lead_tex = (r"Consider the fully connected network defined below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
                     r" + \mathbf{b}^{l}$ and $\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$"
                     + (", the target and the loss given." if g.has_loss else "."))
+        if g.examples:
+            end = ", the target and the loss given." if g.has_loss else "."
+            new = (f", for {len(g.examples)} training examples, each with its input"
+                   + (", its target and its loss; the total loss is their "
+                      + ("mean." if g.over_examples == "mean" else "sum.") if g.has_loss else "."))
+            lead, lead_tex = lead[:-len(end)] + new, lead_tex[:-len(end)] + new
         return Given(lead, lead_tex, tuple(tuple(r) for r in _network_data(Writer(problem, problem.precision), g)))
 
 
@@ -69,8 +78,12 @@ def _value(g, name: str):
 def _network_data(w: Writer, g) -> list[list[Equation]]:
     """One row for the input, one per layer (weights, biases, activation), one for target and loss."""
     first = g.layers[0]
-    rows = [[_vector_eq(w, rf"\mathbf{{a}}^{{{first.number - 1}}}", f"a{first.number - 1}",
-                        [_value(g, a) for a in first.inputs])]]
+    if g.examples:  # several examples: each one's input
+        rows = [[_vector_eq(w, rf"\mathbf{{a}}^{{{first.number - 1}({e + 1})}}", f"a{first.number - 1}@{e + 1}",
+                            [_value(g, a) for a in ex[0].inputs]) for e, ex in enumerate(g.examples)]]
+    else:
+        rows = [[_vector_eq(w, rf"\mathbf{{a}}^{{{first.number - 1}}}", f"a{first.number - 1}",
+                            [_value(g, a) for a in first.inputs])]]
     shown_sigma = False
     for layer in g.layers:
         n = layer.number
@@ -91,7 +104,16 @@ def _network_data(w: Writer, g) -> list[list[Equation]]:
                 shown_sigma = True
                 row.append(Equation(r"\sigma\left(x\right)", "σ(x)", (w.form(act.forward),)))
         rows.append(row)
-    if g.has_loss:
+    if g.has_loss and g.examples:
+        row = []
+        for e in range(len(g.examples)):
+            ys = [_value(g, t) for t in g.groups[f"y@{e + 1}"]]
+            lhs = f"y^{{({e + 1})}}" if len(ys) == 1 else rf"\mathbf{{y}}^{{({e + 1})}}"
+            row.append(_vector_eq(w, lhs, f"y@{e + 1}", ys))
+        rows.append(row)
+        losses = [g.node(f"{g.output}@{e + 1}") for e in range(len(g.examples))] + [g.node(g.output)]
+        rows.append([Equation(w.tex(n.symbol), n.name, (w.form(n.display),)) for n in losses])
+    elif g.has_loss:
         ys = [_value(g, t) for t in g.targets]
         loss = g.node(g.output)
         rows.append([_vector_eq(w, "y" if len(ys) == 1 else r"\mathbf{y}", "y", ys),
