@@ -298,3 +298,12 @@ def test_training_is_written_for_a_generic_parameter_with_every_step_checkable()
     assert "θ_t = θ_(t-1) - η·v_t" in r.output and "\\beta" not in r.output  # no raw LaTeX in the terminal
     mazur = neuralsolve.solve(ROOT / "problems" / "mazur-one-update.yaml").latex()
     assert "on the weights only (the biases are kept)" in mazur
+
+
+def test_a_delta_line_after_rounded_numbers_is_approximate():
+    """σ'(z) ⊙ (...) with rounded activations, then the rounded product: ≈, not = (the decimals differ)."""
+    tex_ = neuralsolve.solve(ROOT / "problems" / "sigmoid-network.yaml").latex()
+    assert (r"&\approx \begin{pmatrix} 0.24984 \\ 0.23776 \end{pmatrix} \odot "
+            r"\begin{pmatrix} -0.053916 \\ 0.053916 \end{pmatrix}") in tex_
+    exact = neuralsolve.solve(ROOT / "problems" / "square-network.yaml").latex()
+    assert r"&= \begin{pmatrix} -2 \\ 4 \end{pmatrix} \odot \begin{pmatrix} 12 \\ 12 \end{pmatrix}" in exact

@@ -256,7 +256,7 @@ class NetworkView(GraphView):
                          Form("=", _matrix_tex(sig_sub) + odot + _matrix_tex(_cells(w, da, factor=single)),
                               _matrix_text(sig_sub_t) + odot_t + _matrix_text(_cells(w, da, "text", factor=single)))]
                 if not single:
-                    forms.append(Form("=", _matrix_tex(_cells(w, sig_val)) + odot + _matrix_tex(_cells(w, da)),
+                    forms.append(Form(_rel(sig_val, da), _matrix_tex(_cells(w, sig_val)) + odot + _matrix_tex(_cells(w, da)),
                                       _matrix_text(_cells(w, sig_val, "text")) + odot_t + _matrix_text(_cells(w, da, "text"))))
             steps.append(Step(key_delta(n) + ts, "", equation(forms)))
             return steps
@@ -278,7 +278,7 @@ class NetworkView(GraphView):
                               f"{act.text}'({z_txt}) ⊙ ({back_t})"),
                      Form("=", _matrix_tex(sig_sub) + r" \odot \left(" + prod + r"\right)",
                           _matrix_text(sig_sub_t) + " ⊙ (" + prod_t + ")"),
-                     Form("=", _matrix_tex(_cells(w, sig_val)) + r" \odot " + _matrix_tex(_cells(w, da)),
+                     Form(_rel(sig_val, da), _matrix_tex(_cells(w, sig_val)) + r" \odot " + _matrix_tex(_cells(w, da)),
                           _matrix_text(_cells(w, sig_val, "text")) + " ⊙ " + _matrix_text(_cells(w, da, "text")))]
         for a in layer.a:
             self.shown.add(f"adjoint:{a}")
@@ -450,6 +450,11 @@ class NetworkView(GraphView):
         return w.chain(w.adjoint(name), rule, sub, adj.value)
 
     # -- update --------------------------------------------------------
+
+
+def _rel(*values) -> str:
+    """= when the values are exact; ≈ when they are shown rounded (the line before printed rounded numbers)."""
+    return "=" if all(getattr(v, "is_Rational", False) for vs in values for v in vs) else "approx"
 
 
 def _derivative_form(w: Writer, act) -> Form:
