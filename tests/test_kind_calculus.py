@@ -283,3 +283,17 @@ def test_check_compares_a_by_cases_answer_on_both_sides(write):
     assert "wrong" in line
     relu = write('"limit@beta->0": x/2\n"limit@beta->oo": "Max(x, 0)"\n', "d.yaml")
     assert run("check", LIMITS, relu).exit_code == 0  # the same function written another way
+
+
+def test_a_randomized_calculus_problem_draws_its_parameter(write):
+    """A drawn slope c in x σ(c x): each variant's derivative is the derivative for its own c."""
+    path = write("title: t\nrandom:\n  draw:\n    c: {integers: [2, 5]}\ncalculus:\n  function: x*sigmoid(c*x)\n"
+                 "parts:\n  - ask: derivative\n")
+    for code in ("AAAAAA", "BCDEFG"):
+        w = neuralsolve.solve(path, variant=code)
+        c = sympy.Integer(w.solution.draws["c"])
+        x = sympy.Symbol("x")
+        expected = sympy.diff(x / (1 + sympy.exp(-c * x)), x)
+        got = sympy.sympify(w.answers["df/dx"])
+        for at in (sympy.Rational(-3, 2), sympy.Rational(1, 3)):
+            assert abs(sympy.N((got - expected).subs(x, at), 30)) < 1e-25

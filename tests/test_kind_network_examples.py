@@ -12,6 +12,7 @@ import pytest
 import sympy
 from click.testing import CliRunner
 
+import neuralsolve
 from neuralsolve.cli import cli
 
 from .conftest import ROOT
@@ -192,3 +193,15 @@ def test_the_forward_pass_before_the_gradients_keeps_its_example_heading(write):
     r = CliRunner().invoke(cli, ["solve", str(write(text))])
     assert r.exit_code == 0, r.output
     assert "The forward pass gives the values the gradients use. Example 1:" in r.output
+
+
+def test_a_randomized_batch_draws_its_inputs(write):
+    """inputs drawn per variant: the total loss is the sum of the examples' losses for the drawn numbers."""
+    path = write("title: t\nrandom:\n  draw:\n    p: {integers: [1, 3]}\nnetwork:\n  inputs: [[p], [2]]\n"
+                 "  layers:\n    - weights: [[1]]\n      biases: [0]\n      activation: identity\n"
+                 "  targets: [0, 1]\n  loss: half_squared\nparts:\n  - ask: [forward, loss]\n")
+    for code in ("AAAAAA", "BCDEFG"):
+        w = neuralsolve.solve(path, variant=code)
+        p = int(w.solution.draws["p"])
+        total = 0.5 * (p - 0) ** 2 + 0.5 * (2 - 1) ** 2
+        assert math.isclose(float(sympy.sympify(w.answers["L"])), total)
