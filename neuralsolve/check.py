@@ -724,3 +724,41 @@ def _show(v) -> str | None:
     if v.is_Rational or v.free_symbols:
         return sympy.sstr(v)
     return sympy.sstr(sympy.N(v, 6))
+
+
+# -- a class's marks as a gradebook CSV --------------------------------------------------------------------
+ANSWER_FILES = ("*.yaml", "*.yml", "*.json")
+_QUESTION = re.compile(r"(Q\d+)\.")
+
+
+def gradebook_columns(ref: Reference) -> list[str]:
+    """One column per exam question (Q1, Q2, ...), or per answer of a single problem's key."""
+    names = list(ref.marks) if ref.marks else list(ref.graded or ref.expected)
+    groups = [m.group(1) for n in names if (m := _QUESTION.match(n))]
+    return list(dict.fromkeys(groups)) if groups and len(groups) == len(names) else names
+
+
+def gradebook_row(ref: Reference, report: Report, columns: list[str]) -> dict[str, str]:
+    """A student's marks per column, the total and the notes (carried forward, mistakes, missing)."""
+    earned = {c: sympy.S.Zero for c in columns}
+    for line in report.lines:
+        m = _QUESTION.match(line.name)
+        col = m.group(1) if m and m.group(1) in earned else line.name
+        if col in earned and line.earned is not None:
+            earned[col] += line.earned
+    notes = [f"{line.name}: {line.verdict}" + (f" ({line.mistake})" if line.mistake else "")
+             for line in report.lines if line.verdict in ("consistent", "mistake", "missing")]
+    row = {c: _mark_text(earned[c]) for c in columns}
+    row["total"] = _mark_text(report.earned) if report.earned is not None else ""
+    row["out_of"] = _mark_text(report.total) if report.total is not None else ""
+    row["notes"] = "; ".join(notes)
+    return row
+
+
+def _mark_text(m) -> str:
+    return str(m) if m.is_Integer else f"{float(m):.2f}".rstrip("0").rstrip(".")
+
+
+def answer_files(folder: Path) -> list[Path]:
+    """The answer files of a folder, one per student, in name order (the file name is the student's id)."""
+    return sorted({p for pattern in ANSWER_FILES for p in folder.glob(pattern) if p.is_file()}, key=lambda p: p.name)

@@ -283,7 +283,7 @@ def _fraction(ctx, param, value):
 
 @cli.command()
 @click.argument("reference", type=click.Path(dir_okay=False))
-@click.argument("answers", type=click.Path(dir_okay=False))
+@click.argument("answers", type=click.Path())
 @click.option("--tolerance", metavar="T", callback=_finite, default=None,
               help="Accept |submitted - expected| <= T * |expected| (relative).")
 @click.option("--abs-tolerance", metavar="A", callback=_finite, default=None,
@@ -294,8 +294,11 @@ def _fraction(ctx, param, value):
 @click.option("--mistake-credit", metavar="FRACTION", callback=_fraction, default="0.5",
               help="Share of an answer's marks for a recognised common mistake (default 0.5; a key's part "
                    "marks {right: R, mistakes: M} set it per part).")
+@click.option("--csv", "csv_out", metavar="FILE", default=None,
+              help="Write marks as CSV (- for standard output): one row per answers file, ANSWERS being a "
+                   "file or a folder of them (the file name is the student's id).")
 @_VARIANT
-def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit, variant):
+def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit, variant, csv_out):
     """Check submitted ANSWERS against a problem file or a JSON key.
 
     ANSWERS is YAML mapping answer names to numbers or expressions, such as
@@ -306,9 +309,16 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
     (a recognised common mistake, for part of the marks), with marks.
     Exit status 0 when every answer is right, 1 when any is not, 2 for a bad file.
 
+    With --csv, ANSWERS may be a folder of answer files, one per student
+    (.yaml, .yml or .json; the file name is the student's id), all marked
+    against REFERENCE; the CSV has a row per student: id, the marks of each
+    question (each answer, for a single problem), total, out_of and notes
+    (errors carried forward, mistakes, missing answers; an unreadable file).
+
     \b
-    Example:
+    Examples:
       neuralsolve check problems/square-network.yaml answers.yaml --sig-figs 3
+      neuralsolve check out/ZM2FG9/answers.json submissions/ --csv marks.csv
     """
     import sympy
     from rich.console import Console
@@ -321,11 +331,15 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
 
     if (tolerance is not None or abs_tolerance is not None) and sig_figs is not None:
         raise click.UsageError("give --tolerance (or --abs-tolerance) or --sig-figs, not both")
+    rule, credit = Rule(tolerance, sig_figs, abs_tolerance), sympy.Rational(str(mistake_credit))
+    if csv_out is not None:
+        sys.exit(_gradebook(reference, variant, answers, rule, credit, csv_out))
+    if Path(answers).is_dir():
+        raise click.UsageError("ANSWERS is a folder: mark a class with --csv FILE")
     try:
         ref = load_reference(reference, variant)
         submitted = read_submission(answers)
-        report = run_check(ref, submitted, Rule(tolerance, sig_figs, abs_tolerance),
-                           sympy.Rational(str(mistake_credit)))
+        report = run_check(ref, submitted, rule, credit)
     except ProblemError as err:
         _fail(err)
     colour = {"right": "green", "consistent": "yellow", "mistake": "yellow", "wrong": "red", "missing": "magenta"}
@@ -353,6 +367,45 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
     if report.extra:
         console.print(f"[dim]not in the key, ignored: {escape(', '.join(report.extra))}[/dim]")
     sys.exit(0 if report.all_right else 1)
+
+
+def _gradebook(reference, variant, answers, rule, credit, out) -> int:
+    """Mark every answers file and write the class's CSV; a file that cannot be read is a row with a note."""
+    import csv
+    import io
+
+    from .check import answer_files, gradebook_columns, gradebook_row, read_submission
+    from .check import check as run_check
+    from .check import reference as load_reference
+    from .files import write_atomic
+
+    try:
+        ref = load_reference(reference, variant)
+    except ProblemError as err:
+        _fail(err)
+    path = Path(answers)
+    files = answer_files(path) if path.is_dir() else [path]
+    if not files:
+        _fail(ProblemError("no answer files (.yaml, .yml or .json) in this folder", str(path)))
+    columns = gradebook_columns(ref)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, ["id", *columns, "total", "out_of", "notes"], lineterminator="\n")
+    writer.writeheader()
+    for f in files:
+        try:
+            row = gradebook_row(ref, run_check(ref, read_submission(f), rule, credit), columns)
+        except ProblemError as err:  # one unreadable file does not stop the class
+            row = {c: "" for c in columns} | {"total": "", "out_of": "", "notes": f"not marked: {err}"}
+        writer.writerow({"id": f.stem, **row})
+    if out == "-":
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        try:
+            write_atomic(Path(out), buf.getvalue())
+        except ProblemError as err:
+            _fail(err)
+        click.echo(f"{len(files)} answer file{'s' if len(files) != 1 else ''} marked: {out}", err=True)
+    return 0
 
 
 def _marks(m) -> str:

@@ -427,3 +427,34 @@ def test_a_delta_from_the_wrong_layer_is_recognised(write):
     lines = [li for li in r.stdout.splitlines() if li.strip().startswith("dC/dw3")]
     assert len(lines) == 2 and all("mistake: consistent with using the delta of the layer below" in li
                                    for li in lines), r.stdout
+
+
+def test_a_class_is_marked_into_one_csv_row_per_student(tmp_path):
+    """check --csv over a folder of answer files: id, marks per exam question, total, out_of, notes; an
+    unreadable file is a row with a note, not the end of the class."""
+    import csv
+
+    exam = ROOT / "problems" / "exams" / "neural-computation.yaml"
+    r = CliRunner().invoke(cli, ["exam", str(exam), "--variants", "1", "--seed", "1", "-o", str(tmp_path / "out"),
+                                 "--no-pdf"])
+    assert r.exit_code == 0, r.output
+    (key,) = (tmp_path / "out").glob("*/answers.json")
+    answers = json.loads(key.read_text(encoding="utf-8"))["answers"]
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "s001.json").write_text(json.dumps(answers), encoding="utf-8")
+    (folder / "s002.json").write_text(json.dumps({k: v for k, v in answers.items() if k.startswith("Q1.")}),
+                                      encoding="utf-8")
+    (folder / "s003.yaml").write_text("not: [valid\n", encoding="utf-8")
+    out = tmp_path / "marks.csv"
+    r = CliRunner().invoke(cli, ["check", str(key), str(folder), "--csv", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert list(rows[0]) == ["id", "Q1", "Q2", "Q3", "total", "out_of", "notes"]
+    assert [r["id"] for r in rows] == ["s001", "s002", "s003"]
+    assert (rows[0]["Q1"], rows[0]["Q2"], rows[0]["Q3"], rows[0]["total"], rows[0]["out_of"]) == \
+        ("20", "20", "4", "44", "44")  # the exam's marks override: Q2 is 20 marks
+    assert rows[1]["total"] == "20" and "Q2.dE/dw13: missing" in rows[1]["notes"]
+    assert rows[2]["total"] == "" and rows[2]["notes"].startswith("not marked:") and "s003.yaml:2:1" in rows[2]["notes"]
+    r = CliRunner().invoke(cli, ["check", str(key), str(folder)])
+    assert r.exit_code == 2 and "--csv" in r.output  # a folder needs --csv
