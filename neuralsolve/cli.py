@@ -80,7 +80,7 @@ def solve(files, variant):
         click.echo(captured.get().replace("\u00a0", " "), nl=False)
 
 
-_SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json"}
+_SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json", "html": ".html"}
 
 
 @cli.command()
@@ -88,12 +88,16 @@ _SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json"}
 @click.option("--latex", "fmt", flag_value="latex", help="A standalone LaTeX document (pdflatex compiles it).")
 @click.option("--markdown", "fmt", flag_value="markdown", help="Markdown with $...$ math (GitHub, Jupyter).")
 @click.option("--json", "fmt", flag_value="json", help="The answers contract: every quantity by name.")
+@click.option("--html", "fmt", flag_value="html", help="A standalone web page, its math typeset by MathJax.")
+@click.option("--mathjax", metavar="URL", default=None,
+              help="With --html: where the page loads MathJax from (default the jsDelivr CDN; a local copy: "
+                   "file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML).")
 @click.option("--fragment", is_flag=True, help="LaTeX body only, to \\input into another document.")
 @click.option("-o", "--output", type=click.Path(), help="Output file (one problem) or folder (several).")
 @click.option("--verify", is_flag=True, help="Check every gradient independently and say so in the answer.")
 @_VARIANT
-def render(files, fmt, fragment, output, verify, variant):
-    """Render each problem FILE as LaTeX, Markdown or JSON.
+def render(files, fmt, mathjax, fragment, output, verify, variant):
+    """Render each problem FILE as LaTeX, Markdown, HTML or JSON.
 
     One file goes to standard output, or to -o FILE. Several files (or a
     folder, standing for its .yaml files) need -o FOLDER and get one output
@@ -105,11 +109,14 @@ def render(files, fmt, fragment, output, verify, variant):
       neuralsolve render problems/square-network.yaml --latex -o square.tex
       neuralsolve render problems/ --json -o answers/
       neuralsolve render problems/matrix-gplvm.yaml --markdown --verify
+      neuralsolve render problems/sigmoid-network.yaml --html -o sigmoid.html
     """
     from . import render as r
 
     if fmt is None:
-        raise click.UsageError("choose an output format: --latex, --markdown or --json")
+        raise click.UsageError("choose an output format: --latex, --markdown, --html or --json")
+    if mathjax is not None and fmt != "html":
+        raise click.UsageError("--mathjax goes with --html")
     if fragment and fmt != "latex":
         raise click.UsageError("--fragment goes with --latex")
     files = _expand(files)
@@ -137,6 +144,8 @@ def render(files, fmt, fragment, output, verify, variant):
             return r.latex([w.solution], fragment)
         if fmt == "markdown":
             return r.markdown([w.solution])
+        if fmt == "html":
+            return r.html([w.solution], mathjax or r.MATHJAX)
         return r.answers_json(w.solution)
 
     if len(files) == 1 and (not output or not Path(output).is_dir()):

@@ -164,6 +164,38 @@ def _prose_md(text_: str, tex_: str = "") -> str:
     return "".join(to_markdown(p, line=True) if i % 2 == 0 else p for i, p in enumerate(pieces))
 
 
+MATHJAX = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"  # loaded by the reader's browser
+
+
+def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
+    """A standalone HTML page: the Markdown rendering turned into HTML by markdown-it-py (no raw HTML from any
+    text: author text reaches it escaped), its $...$ math handed to MathJax as \\(...\\) and \\[...\\].
+
+    `mathjax` is the script's address; a local copy works too (Debian's libjs-mathjax:
+    file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML)."""
+    import html as html_lib
+
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    def math(content: str, options: dict) -> str:
+        body = html_lib.escape(content.strip())
+        return f'<div class="math">\\[{body}\\]</div>' if options.get("display_mode") else f"\\({body}\\)"
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
+                                                                        allow_space=True, allow_digits=True)
+    body = md.render(markdown(solutions))
+    title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+            f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
+            f"</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+_CSS = ("body{max-width:52rem;margin:2rem auto;padding:0 1rem;font-family:Georgia,serif;line-height:1.5}"
+        "table{border-collapse:collapse;margin:1rem 0}th,td{border-bottom:1px solid #ccc;padding:.2rem .8rem;"
+        "text-align:left}.math{overflow-x:auto}")
+
+
 def latex(solutions: list[Solution], fragment: bool = False) -> str:
     """A standalone LaTeX document (or, with fragment, a body to \\input)."""
     return _tex_env().get_template("solution.tex.j2").render(solutions=solutions, fragment=fragment)
