@@ -39,7 +39,7 @@ def test_render_json_is_the_answers_contract():
 def test_render_needs_a_format():
     r = run("render", SQUARE)
     assert r.exit_code == 2
-    assert "choose an output format: --latex, --markdown or --json" in r.output
+    assert "choose an output format: --latex, --markdown, --html or --json" in r.output
 
 
 def test_render_several_files_into_a_folder(tmp_path):
