@@ -67,6 +67,10 @@ RUNAWAY = {
                                           "  parameters: [w]\nparts:\n  - ask: {update: {learning_rate: 0.1, "
                                           "optimizer: adma}}\n",
                                           "8:51: unknown optimizer 'adma'; did you mean 'adam'?"),
+    "an update shown another way": ("title: t\ngraph:\n  equations:\n    E: (w - 1)^2\n  values: {w: 0}\n"
+                                    "  parameters: [w]\nparts:\n  - ask: {update: {learning_rate: 0.1, steps: 2, "
+                                    "show: all}}\n",
+                                    "8:56: show is table (step 1 worked, then a table) or every_step, not 'all'"),
     "a control character": ("title: t\x01x\ngraph:\n  equations:\n    y: 2*x\n",
                             "1:9: invalid YAML: the control character 0x0001 is not allowed in a YAML file; "
                             "remove it"),

@@ -307,3 +307,10 @@ def test_a_delta_line_after_rounded_numbers_is_approximate():
             r"\begin{pmatrix} -0.053916 \\ 0.053916 \end{pmatrix}") in tex_
     exact = neuralsolve.solve(ROOT / "problems" / "square-network.yaml").latex()
     assert r"&= \begin{pmatrix} -2 \\ 4 \end{pmatrix} \odot \begin{pmatrix} 12 \\ 12 \end{pmatrix}" in exact
+
+
+def test_the_author_may_have_every_training_step_worked():
+    """update: {..., show: every_step}: steps 2 and 3 parameter by parameter too, with their own gradients."""
+    md = neuralsolve.solve(ROOT / "problems" / "momentum-training.yaml").markdown()
+    assert "Step 3, parameter by parameter:" in md
+    assert r"\theta = w: & \; g_{3} = -0.4,\quad v_{3} = 2.12,\quad \theta_{3} = 0.308" in md

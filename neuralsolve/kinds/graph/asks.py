@@ -64,7 +64,7 @@ def read_backward(r, y, arg, model) -> Ask:
 def read_update(r, y, arg, model, allow_only: bool = False) -> Ask:
     if arg is None:
         r.fail(y, "update needs a learning rate, as in update: {learning_rate: 0.5}")
-    m = r.mapping(arg, "update", ("learning_rate", "only", "optimizer", "steps"), ("learning_rate",))
+    m = r.mapping(arg, "update", ("learning_rate", "only", "optimizer", "steps", "show"), ("learning_rate",))
     lr = r.expr(m["learning_rate"], "learning_rate").value
     if not lr.is_number or lr <= 0:
         r.fail(m["learning_rate"], "learning_rate must be a positive number such as 0.5")
@@ -85,7 +85,12 @@ def read_update(r, y, arg, model, allow_only: bool = False) -> Ask:
         if not (steps.is_Integer and 1 <= steps <= MAX_STEPS):
             r.fail(m["steps"], f"steps must be a whole number from 1 to {MAX_STEPS}")
         steps = int(steps)
-    return Ask("update", Update(lr, only, optimizer, steps))
+    show = "table"
+    if "show" in m:
+        show = r.text(m["show"], "show")
+        if show not in ("table", "every_step"):
+            r.fail(m["show"], f"show is table (step 1 worked, then a table) or every_step, not {show!r}")
+    return Ask("update", Update(lr, only, optimizer, steps, show))
 
 
 # -- answers ---------------------------------------------------------------

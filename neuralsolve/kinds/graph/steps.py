@@ -27,6 +27,7 @@ class Update:
     only: tuple[str, ...] | None = None
     optimizer: object = None  # an optimizers.Optimizer; None is plain gradient descent
     steps: int = 1
+    show: str = "table"  # or every_step: each step worked parameter by parameter, not step 1 alone
 
     @property
     def plain(self) -> bool:
@@ -357,15 +358,18 @@ class GraphView:
                     f"$g_{{t}}$" + (f"; ${'$ and $'.join(opt.spec.state)}$ start{'s' if len(opt.spec.state) == 1 else ''}"
                                     " at $0$" if state else "") + ":")
         steps = [Step("update", lead, _rule(opt), lead_tex)]
-        first = []
-        for name, u in run.updates[0].items():
-            tex_name = g.tex.get(name, name)
-            parts = ", ".join(f"{_STATE_TEXT.get(k, k)}_1 = {w.number(v, 'text')}" for k, v in u.assigned)
-            parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{1}} = {w.number(v)}" for k, v in u.assigned)
-            first.append(Equation(rf"\theta = {tex_name}:", f"θ = {name}:",
-                                  (Form("", f"\\; g_{{1}} = {w.number(u.gradient)},\\quad {parts_tex}",
-                                        f"g_1 = {w.number(u.gradient, 'text')}, {parts}"),)))
-        steps.append(Step("update", "Step 1, parameter by parameter:", tuple(first)))
+        worked = range(len(run.updates)) if arg.show == "every_step" else range(1)
+        for i in worked:
+            t = i + 1
+            rows = []
+            for name, u in run.updates[i].items():
+                tex_name = g.tex.get(name, name)
+                parts = ", ".join(f"{_STATE_TEXT.get(k, k)}_{t} = {w.number(v, 'text')}" for k, v in u.assigned)
+                parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{{t}}} = {w.number(v)}" for k, v in u.assigned)
+                rows.append(Equation(rf"\theta = {tex_name}:", f"θ = {name}:",
+                                     (Form("", f"\\; g_{{{t}}} = {w.number(u.gradient)},\\quad {parts_tex}",
+                                           f"g_{t} = {w.number(u.gradient, 'text')}, {parts}"),)))
+            steps.append(Step("update", f"Step {t}, parameter by parameter:", tuple(rows)))
         names = list(run.params[0])
         shown = names if len(names) <= 6 else []
         detail = names if len(names) <= 3 else []  # each step's gradient and state too: every row checkable
