@@ -20,3 +20,9 @@ def write(tmp_path):
         return p
 
     return _write
+
+
+def assert_located(result, path, message: str) -> None:
+    """A bad file's one line: exit status 2 and FILE:LINE:COL: message on stderr, nothing else."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"{path}:{message}"

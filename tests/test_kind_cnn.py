@@ -14,7 +14,7 @@ from neuralsolve.answers import compute
 from neuralsolve.cli import cli
 from neuralsolve.kinds import cnn
 
-from .conftest import ROOT
+from .conftest import ROOT, assert_located
 
 ARCHITECTURE = ROOT / "problems" / "cnn-architecture.yaml"
 RECEPTIVE = ROOT / "problems" / "cnn-receptive-field.yaml"
@@ -181,9 +181,7 @@ ERRORS = {
 def test_error_is_located_and_exact(case, write):
     text, message = ERRORS[case]
     path = write(text)
-    r = run("solve", path)
-    assert r.exit_code == 2, r.output
-    assert r.stderr.strip() == f"{path}:{message}"
+    assert_located(run("solve", path), path, message)
 
 
 # -- answers, check, verify -----------------------------------------------------------------------------------------

@@ -465,21 +465,8 @@ parts:
 """
 
 
-def _check(*args):
-    from click.testing import CliRunner
-
-    from neuralsolve.cli import cli
-
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def _verdicts(output: str) -> dict[str, list[str]]:
-    out = {}
-    for line in output.splitlines():
-        if "│" in line:
-            cells = [c.strip() for c in line.split("│")]
-            out[cells[0]] = cells[1:]
-    return out
+from .test_workflow_check import rows as _verdicts  # noqa: E402  the check table's rows by answer name
+from .test_workflow_check import run as _check  # noqa: E402
 
 
 def _mat(rows) -> str:

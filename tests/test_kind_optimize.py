@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import neuralsolve
 from neuralsolve.cli import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, assert_located
 
 STEP_SIZES = ROOT / "problems" / "optimize-step-sizes.yaml"
 MOMENTUM = ROOT / "problems" / "optimize-momentum.yaml"
@@ -221,9 +221,7 @@ ERRORS = {
 def test_error_is_located_and_exact(case, write):
     text, message = ERRORS[case]
     path = write(text)
-    r = run("solve", path)
-    assert r.exit_code == 2, r.output
-    assert r.stderr.strip() == f"{path}:{message}"
+    assert_located(run("solve", path), path, message)
 
 
 # -- question sheet, check, verify, exams, variants -----------------------------------------------------------------
