@@ -16,11 +16,12 @@ from .notation import answer_symbols
 from .solution import Solution
 
 def _template_dir():
-    """The installed templates (neuralsolve.templates), or the checkout's top-level templates/."""
-    try:
-        return resources.files("neuralsolve.templates")
-    except ModuleNotFoundError:  # running from a source checkout that is not installed
-        return Path(__file__).resolve().parent.parent / "templates"
+    """The templates beside this code: a source checkout's top-level templates/ (so that a second checkout or
+    worktree uses its own, whatever is installed), else the installed neuralsolve.templates."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if (checkout / "solution.rich.j2").is_file() and (checkout.parent / "neuralsolve" / "render.py").is_file():
+        return checkout
+    return resources.files("neuralsolve.templates")
 
 
 def _loader() -> jinja2.BaseLoader:
