@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +34,17 @@ def _expand(files) -> list[str]:
 
 
 _VARIANT = click.option("--variant", metavar="CODE", help="For a randomized problem: the variant to build (default 000000).")
+_FIGURES = click.option("--figures", "figures_dir", metavar="DIR", type=click.Path(file_okay=False), default=None,
+                        help="Where the SVG files of figures (diagrams, plots) go: default beside the output file, "
+                             "or ./figures for the terminal and standard output.")
+
+
+def _write_figures(solution, folder: Path, prefix: str) -> None:
+    """Each figure of a solution as an SVG file folder/prefix+name.svg, written atomically."""
+    from .render import figure_files
+
+    for name, svg in figure_files(solution, prefix):
+        write_atomic(folder / name, svg)
 
 
 def _fail(err: ProblemError):
@@ -54,12 +66,17 @@ def cli():
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @_VARIANT
-def solve(files, variant):
+@_FIGURES
+def solve(files, variant, figures_dir):
     """Print the worked solution of each problem FILE in the terminal.
 
+    A figure (a diagram or a plot) is written as an SVG file, NAME-diagram.svg in
+    ./figures unless --figures says where, and the solution says where it went.
+
     \b
-    Example:
+    Examples:
       neuralsolve solve problems/square-network.yaml
+      neuralsolve solve problems/relu-decision-boundary.yaml --figures out/
     """
     from rich.console import Console
 
@@ -69,14 +86,23 @@ def solve(files, variant):
     worked = []
     for f in _expand(files):
         try:
-            worked.append(_solve(f, variant))
+            worked.append((f, _solve(f, variant)))
         except ProblemError as err:
             _fail(err)
-    for i, w in enumerate(worked):
+    folder = Path(figures_dir or "figures")
+    for i, (f, w) in enumerate(worked):
         if i:
             console.print()
+        prefix = None
+        if render.has_figures(w.solution):
+            prefix = Path(f).stem + "-"
+            try:
+                _write_figures(w.solution, folder, prefix)
+            except ProblemError as err:
+                _fail(err)
+            prefix = str(folder / prefix)
         with console.capture() as captured:  # wrapped to the terminal; a vector's spaces were kept unbreakable
-            console.print(render.terminal(w.solution), end="")
+            console.print(render.terminal(w.solution, prefix), end="")
         click.echo(captured.get().replace("\u00a0", " "), nl=False)
 
 
@@ -96,7 +122,8 @@ _SUFFIX = {"latex": ".tex", "markdown": ".md", "json": ".json", "html": ".html"}
 @click.option("-o", "--output", type=click.Path(), help="Output file (one problem) or folder (several).")
 @click.option("--verify", is_flag=True, help="Check every gradient independently and say so in the answer.")
 @_VARIANT
-def render(files, fmt, mathjax, fragment, output, verify, variant):
+@_FIGURES
+def render(files, fmt, mathjax, fragment, output, verify, variant, figures_dir):
     """Render each problem FILE as LaTeX, Markdown, HTML or JSON.
 
     One file goes to standard output, or to -o FILE. Several files (or a
@@ -139,23 +166,40 @@ def render(files, fmt, mathjax, fragment, output, verify, variant):
         except ProblemError as err:
             _fail(err)
 
-    def text_of(w):
+    def text_of(w, link_prefix=""):
         if fmt == "latex":
             return r.latex([w.solution], fragment)
         if fmt == "markdown":
-            return r.markdown([w.solution])
+            return r.markdown([w.solution], link_prefix)
         if fmt == "html":
             return r.html([w.solution], mathjax or r.MATHJAX)
         return r.answers_json(w.solution)
 
-    if len(files) == 1 and (not output or not Path(output).is_dir()):
-        text = text_of(worked[0][1])
-        if output:
-            try:
-                write_atomic(Path(output), text)
-            except ProblemError as err:
-                _fail(err)
+    def figures_for(f, w, out_file: Path | None) -> str:
+        """Markdown's figures written as SVG files; the prefix its links use (relative to the Markdown file)."""
+        if fmt != "markdown" or not r.has_figures(w.solution):
+            return ""
+        stem = (out_file.stem if out_file else Path(f).stem) + "-"
+        if figures_dir:
+            folder = Path(figures_dir)
+        elif out_file:
+            folder = out_file.parent
         else:
+            folder = Path("figures")
+        _write_figures(w.solution, folder, stem)
+        if out_file is None:
+            return str(folder / stem)
+        return os.path.relpath(folder / stem, out_file.parent).replace(os.sep, "/") if figures_dir else stem
+
+    if len(files) == 1 and (not output or not Path(output).is_dir()):
+        f, w = worked[0]
+        try:
+            text = text_of(w, figures_for(f, w, Path(output) if output else None))
+            if output:
+                write_atomic(Path(output), text)
+        except ProblemError as err:
+            _fail(err)
+        if not output:
             click.echo(text, nl=False)
         _report_checks(failed_checks)
         return
@@ -164,7 +208,8 @@ def render(files, fmt, mathjax, fragment, output, verify, variant):
         raise click.UsageError(f"{output} is a file; several problems need a folder")
     for f, w in worked:
         try:
-            write_atomic(folder / (Path(f).stem + _SUFFIX[fmt]), text_of(w))
+            out_file = folder / (Path(f).stem + _SUFFIX[fmt])
+            write_atomic(out_file, text_of(w, figures_for(f, w, out_file)))
         except ProblemError as err:
             _fail(err)
     _report_checks(failed_checks)

@@ -56,6 +56,29 @@ def read_word(word: str):
     return read
 
 
+def diagram_ask() -> AskType:
+    """The `diagram` ask of a kind with a structure: a figure drawn from the problem's own graph (Kind.diagram).
+
+    It answers no quantity: its marks are for the drawing, which check leaves to the marker."""
+    return AskType("diagram", read_word("diagram"), _diagram_sentence, lambda comp, ask: {}, _diagram_steps,
+                   asked=lambda comp, ask: [])
+
+
+def _diagram_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:
+    what, what_tex, _, _ = problem.kind.diagram(problem)
+    return f"Draw {what}.", f"Draw {what_tex}."
+
+
+def _diagram_steps(view, ask: Ask) -> list:
+    from .latex import tex_escape
+    from .picture import figure
+
+    what, what_tex, pic, legend = view.problem.kind.diagram(view.problem)
+    cap = what[0].upper() + what[1:] + (f": {legend}" if legend else "") + "."
+    cap_tex = what_tex[0].upper() + what_tex[1:] + (f": {tex_escape(legend)}" if legend else "") + "."
+    return [figure(pic, "diagram", cap, cap_tex)]
+
+
 @dataclass(frozen=True)
 class Given:
     """What a question sheet states of a problem: a lead sentence, rows of equations, further blocks."""
@@ -136,6 +159,11 @@ class Kind:
     def math_names(self, problem: Problem) -> dict[str, str]:
         """LaTeX of the problem's own names, for $...$ math in its questions (W2 as the working writes it)."""
         return dict(getattr(problem.model, "tex", {}) or {})
+
+    def diagram(self, problem: Problem):
+        """(what it shows as text, as LaTeX, the picture.Picture, a legend) for the `diagram` ask; kinds with
+        a structure implement it and put `diagram_ask()` in their ask table."""
+        raise NotImplementedError
 
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:
         """Conventions a student needs to answer (stated on the question sheet): relu'(0), step(0), layout."""

@@ -42,6 +42,7 @@ def _tex_env() -> jinja2.Environment:
     env.filters["escape_tex"] = tex_escape
     env.filters["escape_tex_line"] = lambda s: tex_escape(s, line=True)  # one-line places: titles, labels, headers
     env.filters["row_gaps"] = _row_gaps
+    env.filters["has_figures"] = has_figures
     return env
 
 
@@ -59,7 +60,33 @@ def _text_env() -> jinja2.Environment:
     env.filters["rich_table"] = _rich_table
     env.filters["fold"] = _fold
     env.filters["prose_md"] = _prose_md
+    env.filters["figure_key"] = _figure_key
     return env
+
+
+def figures(obj) -> list:
+    """Every Figure block in a Solution, a list of them, or an exam variant (its questions' solutions), in order."""
+    if isinstance(obj, (list, tuple)):
+        return [f for o in obj for f in figures(o)]
+    if hasattr(obj, "questions"):
+        return [f for q in obj.questions for f in figures(q.solution)]
+    return [b for p in getattr(obj, "parts", ()) for b in p.blocks if b.type == "figure"]
+
+
+def has_figures(obj) -> bool:
+    return bool(figures(obj))
+
+
+def figure_files(obj, prefix: str = "") -> list[tuple[str, str]]:
+    """(file name, SVG text) of every figure, named as the Markdown links them (prefix + the figure's file)."""
+    return [(prefix + f.file, f.svg) for f in figures(obj)]
+
+
+def _figure_key(fig) -> str:
+    """A placeholder paragraph the HTML page replaces with the figure's SVG (the same picture, the same key)."""
+    import hashlib
+
+    return "NSFIGURE" + hashlib.sha256(fig.svg.encode()).hexdigest()[:24]
 
 
 def _italic_md(s: str) -> str:
@@ -185,7 +212,9 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
 
     md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
                                                                         allow_space=True, allow_digits=True)
-    body = md.render(markdown(solutions))
+    body = md.render(markdown(solutions, inline_figures=True))
+    for fig in figures(solutions):  # each figure's SVG in place (the project drew it: no author markup in it)
+        body = body.replace(f"<p>{_figure_key(fig)}</p>", f'<figure class="picture">{fig.svg}</figure>')
     title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
     return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
             f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
@@ -194,7 +223,8 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
 
 _CSS = ("body{max-width:52rem;margin:2rem auto;padding:0 1rem;font-family:Georgia,serif;line-height:1.5}"
         "table{border-collapse:collapse;margin:1rem 0}th,td{border-bottom:1px solid #ccc;padding:.2rem .8rem;"
-        "text-align:left}.math{overflow-x:auto}")
+        "text-align:left}.math{overflow-x:auto}figure.picture{margin:1rem 0;overflow-x:auto}"
+        "figure.picture svg{max-width:100%;height:auto}")
 
 
 def latex(solutions: list[Solution], fragment: bool = False) -> str:
@@ -202,14 +232,16 @@ def latex(solutions: list[Solution], fragment: bool = False) -> str:
     return _tex_env().get_template("solution.tex.j2").render(solutions=solutions, fragment=fragment)
 
 
-def markdown(solutions: list[Solution]) -> str:
-    """Markdown with $...$ and $$...$$ math, as GitHub and Jupyter display it."""
-    return _text_env().get_template("solution.md.j2").render(solutions=solutions)
+def markdown(solutions: list[Solution], figure_prefix: str = "", inline_figures: bool = False) -> str:
+    """Markdown with $...$ and $$...$$ math, as GitHub and Jupyter display it. Figures are images
+    `figure_prefix + file` (the caller writes `figure_files` there)."""
+    return _text_env().get_template("solution.md.j2").render(solutions=solutions, figure_prefix=figure_prefix,
+                                                             inline_figures=inline_figures)
 
 
-def terminal(solution: Solution) -> str:
-    """rich markup for the terminal."""
-    return _text_env().get_template("solution.rich.j2").render(s=solution)
+def terminal(solution: Solution, figure_prefix: str | None = None) -> str:
+    """rich markup for the terminal; with figure_prefix, each figure says where its SVG was written."""
+    return _text_env().get_template("solution.rich.j2").render(s=solution, figure_prefix=figure_prefix)
 
 
 def answers_json(solution: Solution) -> str:
@@ -254,12 +286,13 @@ def _block_data(b) -> dict:
         return {"quantity": b.quantity, "prose": b.prose,
                 "table": {"header": [c.text for c in b.header], "rows": [[c.text for c in r] for r in b.rows]}}
     if b.type == "figure":
-        return {"figure": b.file, "caption": b.caption}
+        return {"figure": b.file, "caption": b.caption, "name": b.name, "nodes": b.nodes, "edges": b.edges}
     return {"prose": b.text}
 
 
-def exam_document(variant, mode: str, fmt: str) -> str:
+def exam_document(variant, mode: str, fmt: str, figure_prefix: str = "") -> str:
     """An exam variant's question sheet (mode 'sheet') or answer key ('key'), as LaTeX or Markdown."""
     if fmt == "latex":
         return _tex_env().get_template("exam.tex.j2").render(v=variant, key=mode == "key")
-    return _text_env().get_template("exam.md.j2").render(v=variant, key=mode == "key")
+    return _text_env().get_template("exam.md.j2").render(v=variant, key=mode == "key", figure_prefix=figure_prefix,
+                                                         inline_figures=False)

@@ -141,16 +141,24 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A picture: a file beside the document (PDF for LaTeX, SVG for Markdown and HTML) and its caption."""
+    """A picture the project drew (picture.Picture): TikZ for LaTeX, SVG for Markdown (a file beside it) and
+    HTML (inline), and its caption. `file` is the SVG's name, unique in its Solution (view.solution_of)."""
 
-    file: str
+    name: str  # what it shows, the stem of its file: diagram, regions, plot
     caption: str
+    tikz: str
+    svg: str
     caption_tex: str = ""
+    file: str = ""
+    nodes: int = 0  # what it holds (diagrams), as the JSON answer reports it
+    edges: int = 0
     type: ClassVar[str] = "figure"
 
     def __post_init__(self):
         if not self.caption_tex:
             object.__setattr__(self, "caption_tex", tex_escape(self.caption))
+        if not self.file:
+            object.__setattr__(self, "file", f"{self.name}.svg")
 
 
 Block = Step | Prose | Table | Figure

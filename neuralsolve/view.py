@@ -39,4 +39,23 @@ def solution_of(problem: Problem, comp, answers: Answers) -> Solution:
     total = marks_text(sum(marks)) if marks else None
     from .statement import statement
 
-    return Solution(problem.title, parts, dict(answers.strings), tuple(notes), total, given=statement(problem))
+    return Solution(problem.title, _named_figures(parts), dict(answers.strings), tuple(notes), total,
+                    given=statement(problem))
+
+
+def _named_figures(parts):
+    """Each figure's SVG file named after what it shows, unique in the solution (diagram.svg, diagram-2.svg)."""
+    import dataclasses
+
+    seen: dict[str, int] = {}
+    out = []
+    for p in parts:
+        blocks = []
+        for b in p.blocks:
+            if b.type == "figure":
+                seen[b.name] = seen.get(b.name, 0) + 1
+                n = seen[b.name]
+                b = dataclasses.replace(b, file=f"{b.name}.svg" if n == 1 else f"{b.name}-{n}.svg")
+            blocks.append(b)
+        out.append(dataclasses.replace(p, blocks=tuple(blocks)) if blocks != list(p.blocks) else p)
+    return tuple(out)

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from neuralsolve import render
-from neuralsolve.solution import Cell, Equation, Figure, Form, PartView, Prose, Solution, Step, Table
+from neuralsolve.picture import Diagram, figure
+from neuralsolve.solution import Cell, Equation, Form, PartView, Prose, Solution, Step, Table
 
 from .test_media_render import compile_tex
 
@@ -56,15 +57,32 @@ def test_a_table_in_json_keeps_its_cells():
     assert table["table"]["rows"][0] == ["Conv4-5-Pvalid-S2", "31 × 31 × 5", "85"]
 
 
+def _figure(caption="The network"):
+    d = Diagram()
+    d.node("a", 0, 0, "x_{1}", style="input")
+    d.node("b", 3, 0, r"\tanh")
+    d.edge("a", "b", "w_{1}")
+    return figure(d.finish(), "diagram", caption)
+
+
 def test_prose_and_figure_blocks_in_every_medium():
-    blocks = (Prose("Plain words & 100%"), Figure("net.pdf", "The network"))
+    blocks = (Prose("Plain words & 100%"), _figure())
     tex = render.latex([solution(*blocks)])
-    assert r"Plain words \& 100\%" in tex and r"\includegraphics[width=0.8\linewidth]{net.pdf}" in tex
-    md = render.markdown([solution(*blocks)])
-    assert r"Plain words \& 100%" in md and "![The network](net.pdf)" in md
-    assert "Figure: The network (net.pdf)" in render.terminal(solution(*blocks))
+    assert r"Plain words \& 100\%" in tex and r"\begin{tikzpicture}" in tex and r"\usepackage{tikz}" in tex
+    assert r"{$w_{1}$}" in tex  # the edge's label, as TikZ sets it
+    md = render.markdown([solution(*blocks)], "q1-")
+    assert r"Plain words \& 100%" in md and "![The network](q1-diagram.svg)" in md
+    assert "Figure: The network (SVG written to out/q1-diagram.svg)" in render.terminal(solution(*blocks), "out/q1-")
+    assert "SVG written" not in render.terminal(solution(*blocks))
     steps = json.loads(render.answers_json(solution(*blocks)))["parts"][0]["steps"]
-    assert steps == [{"prose": "Plain words & 100%"}, {"figure": "net.pdf", "caption": "The network"}]
+    assert steps == [{"prose": "Plain words & 100%"},
+                     {"figure": "diagram.svg", "caption": "The network", "name": "diagram", "nodes": 2, "edges": 1}]
+    page = render.html([solution(*blocks)])
+    assert page.count("<svg") == 1 and "NSFIGURE" not in page and "<img" not in page
+
+
+def test_a_document_without_figures_does_not_load_tikz():
+    assert r"\usepackage{tikz}" not in render.latex([solution(Prose("Words."))])
 
 
 def test_a_table_row_must_match_its_header():
@@ -74,20 +92,4 @@ def test_a_table_row_must_match_its_header():
 
 @pytest.mark.slow
 def test_a_document_with_every_block_compiles(tmp_path):
-    (tmp_path / "net.pdf").write_bytes(_tiny_pdf())
-    compile_tex(render.latex([solution(STEP, Prose("Words."), TABLE, Figure("net.pdf", "A picture"))]), tmp_path)
-
-
-def _tiny_pdf() -> bytes:
-    """A one-page empty PDF (for the figure block to include)."""
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>"]
-    out, offsets = b"%PDF-1.4\n", []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + o + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
+    compile_tex(render.latex([solution(STEP, Prose("Words."), TABLE, _figure("A picture & 100%"))]), tmp_path)

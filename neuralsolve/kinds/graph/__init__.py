@@ -70,6 +70,13 @@ class GraphKind(Kind):
         v = self.view_class(problem, comp, answers)
         return v.parts(), v.notes()
 
+    def diagram(self, problem: Problem):
+        from ...diagrams import equations
+
+        return ("the computational graph of the equations", "the computational graph of the equations",
+                equations(problem.model), "a node per quantity and an arrow from each name its equation uses; a "
+                "weight that scales a single name is written on that arrow, other parameters are boxes")
+
     # -- the question sheet, verify, check ----------------------------------
     def given(self, problem: Problem) -> Given:
         """One row per equation, then the given values side by side."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy
 
 from ...expr import suggest
-from ...kind import AskType, read_word
+from ...kind import AskType, diagram_ask, read_word
 from ...optimizers import read_optimizer
 from ...problem import Ask, Problem
 from ...trace import gradient_step
@@ -229,6 +229,7 @@ def traced_asks(update_reader=read_update) -> dict[str, AskType]:
                 asked=update_asked, needs_loss=True),
         AskType("parameter_count", read_word("parameter_count"), parameter_count_sentence, parameter_count_answers,
                 lambda v, a: v.parameter_count_steps(a)),
+        diagram_ask(),
     )
     # fmt: on
     return {e.word: e for e in entries}

@@ -6,7 +6,7 @@ log-det and trace terms and cannot keep named intermediates.
 
 from __future__ import annotations
 
-from ...kind import AskType, Given, Kind
+from ...kind import AskType, Given, Kind, diagram_ask
 from ...problem import Ask, Problem
 from ...solution import Equation, Form
 from ..graph.asks import read_backward
@@ -127,6 +127,7 @@ ASKS = {e.word: e for e in (
     AskType("backward",  read_backward,    _gradient_sentence, _gradient_answers, lambda v, a: v.backward(a),
             asked=_gradient_asked),
     AskType("stored_for_backward", _read_stored, _stored_sentence, _stored_answers, lambda v, a: v.stored(a)),
+    diagram_ask(),
 )}
 # fmt: on
 
@@ -136,6 +137,14 @@ class MatrixKind(Kind):
 
     name = "matrix"
     asks = ASKS
+
+    def diagram(self, problem: Problem):
+        from ...diagrams import matrix
+
+        out = problem.model.output
+        name = problem.model.tex.get(out) or out
+        return (f"the computational graph of {out}", f"the computational graph of ${name}$", matrix(problem.model),
+                "a box per operation, a circle per named quantity, parameters shaded")
 
     def lower(self, r, block, notation):
         return _lower(r, block, notation)

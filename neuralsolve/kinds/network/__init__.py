@@ -54,6 +54,12 @@ class NetworkKind(GraphKind):
                     return f"row {j + 1} of the weights of layer {layer.number} is all zero"
         return super().degenerate(problem, answers)
 
+    def diagram(self, problem: Problem):
+        from ...diagrams import network
+
+        return ("the network", "the network", network(problem.model),
+                "each connection labelled with its weight, each unit with its activation inside and its bias below")
+
     def given(self, problem: Problem) -> Given:
         g = problem.model
         lead = ("Consider the fully connected network defined below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"

@@ -1,0 +1,442 @@
+"""Diagrams of a problem's own structure, laid out here (deterministic coordinates) as `picture.Picture`s.
+
+- `network`: a layered network, units in columns, each connection labelled with its weight (its value when
+  given, else its name), each unit with its activation inside and its bias under it, inputs and outputs named.
+- `equations`: a graph of named equations, one node per quantity, an edge from each name an equation uses;
+  a parameter that only ever multiplies one name is that edge's label, any other is a node of its own.
+- `matrix`: a matrix computational graph, one node per operation (@, transpose, +, inverse, log det, trace)
+  and per named quantity; a variable used twice (W in W^T W x) has one node and two edges.
+- `unrolled`: a recurrent network unrolled over its T steps: h_0 to h_T, the inputs below, the outputs above,
+  the shared weights annotated on every copy.
+
+Each layout is layered: columns left to right, a column's nodes ordered to follow their neighbours
+(barycentre sweeps), spaced so that no edge label overlaps a node, a note or another label; the gaps grow
+until none does.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .picture import Diagram, Picture, width, EDGE_PT
+
+MAX_NODES = 400  # a diagram beyond this is no figure anybody reads; a located error says so
+
+
+def num_tex(v) -> str:
+    """A given number as a diagram labels it: integers and short decimals as written, else a fraction."""
+    v = sympy.nsimplify(v) if isinstance(v, float) else v
+    if isinstance(v, sympy.Rational):
+        if v.q == 1:
+            return str(v.p)
+        q, twos, fives = v.q, 0, 0
+        while q % 2 == 0:
+            q, twos = q // 2, twos + 1
+        while q % 5 == 0:
+            q, fives = q // 5, fives + 1
+        if q == 1 and max(twos, fives) <= 4:
+            s = str(sympy.Float(v, 20)).rstrip("0")
+            return s.replace("-", "-") if not s.endswith(".") else s[:-1]
+        return (r"-\frac{%d}{%d}" % (-v.p, v.q)) if v < 0 else r"\frac{%d}{%d}" % (v.p, v.q)
+    return sympy.latex(v)
+
+
+# -- the layered layout -------------------------------------------------------
+
+def layered(columns: list[list[tuple]], edges: list[tuple], notes: list[tuple] = (),
+            gap_x: float = 2.6, gap_y: float = 1.5, order: bool = True) -> Picture:
+    """Nodes in columns (each (id, tex, shape, style)), edges (source, target, label tex[, bend]),
+    notes (node id, tex, side: above/below/left/right). Columns are ordered by barycentre sweeps (unless
+    `order` is False) and spread until nothing overlaps."""
+    if order:
+        columns = _sweep(columns, edges)
+    best = None
+    for attempt in range(8):
+        pic = _place(columns, edges, notes, gap_x * (1 + 0.25 * attempt), gap_y * (1 + 0.12 * attempt))
+        hits = len(pic.collisions())
+        if best is None or hits < best[0]:
+            best = (hits, pic)
+        if hits == 0:
+            break
+    return best[1]
+
+
+def _sweep(columns, edges):
+    """Each column ordered by the mean position of its neighbours in the column before (then after)."""
+    cols = [list(c) for c in columns]
+    preds: dict[str, list[str]] = {}
+    succs: dict[str, list[str]] = {}
+    for e in edges:
+        preds.setdefault(e[1], []).append(e[0])
+        succs.setdefault(e[0], []).append(e[1])
+    for _ in range(3):
+        for neighbours, seq in ((preds, range(1, len(cols))), (succs, range(len(cols) - 2, -1, -1))):
+            for c in seq:
+                pos = {n[0]: i / max(1, len(col) - 1) for col in cols for i, n in enumerate(col)}
+                here = {n[0]: i / max(1, len(cols[c]) - 1) for i, n in enumerate(cols[c])}
+
+                def key(n, pos=pos, here=here):
+                    ps = [pos[p] for p in neighbours.get(n[0], ()) if p in pos and p not in here]
+                    return (sum(ps) / len(ps) if ps else here[n[0]], here[n[0]])
+
+                cols[c].sort(key=key)
+    return cols
+
+
+def _place(columns, edges, notes, gap_x, gap_y) -> Picture:
+    d = Diagram()
+    tallest = max(len(c) for c in columns)
+    x = 0.0
+    for i, col in enumerate(columns):
+        if i:
+            # wide labels between two columns need room: the widest label, twice, plus the nodes
+            between = [e for e in edges if e[0] in {n[0] for n in columns[i - 1]} and e[1] in {n[0] for n in col}]
+            widest = max((width(e[2], EDGE_PT) for e in between if e[2]), default=0.0)
+            x += max(gap_x, 2 * widest + 1.4)
+        top = (tallest - 1) * gap_y / 2
+        offset = (tallest - len(col)) * gap_y / 2
+        for j, (id_, tex, shape, style) in enumerate(col):
+            d.node(id_, x, top - offset - j * gap_y, tex, shape, style)
+    where = {n.id: n for n in d.nodes}
+    for id_, tex, side in notes:
+        n = where[id_]
+        if side == "above":
+            d.text(n.x, n.y + n.h + 0.06 if n.shape != "circle" else n.y + n.r + 0.06, tex, "south")
+        elif side == "below":
+            d.text(n.x, n.y - (n.h if n.shape != "circle" else n.r) - 0.06, tex, "north")
+        elif side == "below right":
+            d.text(n.x + n.r * 0.8, n.y - n.r - 0.08, tex, "north west")
+        elif side == "left":
+            d.text(n.x - n.r - 0.08, n.y, tex, "east")
+        else:
+            d.text(n.x + n.r + 0.08, n.y, tex, "west")
+    for e in edges:
+        bend = e[3] if len(e) > 3 else 0.0
+        if not bend:
+            bend = _detour(where[e[0]], where[e[1]], d.nodes)
+        d.edge(e[0], e[1], e[2], bend)
+    return d.finish()
+
+
+def _detour(a, b, nodes) -> float:
+    """0 for an edge whose straight line clears every other node, else a bend (degrees) whose arc does."""
+    from .picture import _bent_point, _crosses
+
+    others = [n for n in nodes if n.id not in (a.id, b.id)]
+    if not any(_crosses(n.box(), (a.x, a.y), (b.x, b.y)) for n in others):
+        return 0.0
+    for bend in (25.0, -25.0, 40.0, -40.0, 55.0, -55.0):
+        pts = [_bent_point(a, b, bend, t / 10) for t in range(11)]
+        if not any(_crosses(n.box(), p, q) for n in others for p, q in zip(pts, pts[1:])):
+            return bend
+    return 30.0
+
+
+# -- networks ---------------------------------------------------------------------
+
+_ACT_TEX = {"identity": r"\operatorname{id}", "linear": r"\operatorname{id}", "relu": r"\operatorname{relu}",
+            "sigmoid": r"\sigma", "tanh": r"\tanh", "softmax": r"\operatorname{softmax}",
+            "step": r"\operatorname{step}", "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
+
+
+def activation_tex(name: str, activation=None) -> str:
+    if name in _ACT_TEX:
+        return _ACT_TEX[name]
+    if "x" in name and activation is not None:  # x^2: the square of what comes in
+        return r"(\cdot)^{2}" if name == "x^2" else sympy.latex(activation.forward).replace("x", r"(\cdot)")
+    if activation is not None and getattr(activation, "tex", ""):
+        return activation.tex
+    return r"\operatorname{%s}" % name.replace("^", r"\string^")
+
+
+def network(model) -> Picture:
+    """A layered network (the network kind's model): the first example's inputs when there are several."""
+    layers = model.examples[0] if model.examples else model.layers
+    tex, values = model.tex, model.values
+
+    def name(n):
+        return tex.get(n) or n
+
+    def value_or_name(n):
+        v = values.get(n)
+        return name(n) if v is None else num_tex(v)
+
+    first = layers[0]
+    cols = [[(n, _input_tex(n, values, tex), "circle", "input") for n in first.inputs]]
+    notes, edges = [], []
+    for n in first.inputs:  # a given input value beside its node
+        v = values.get(n)
+        if v is not None and not isinstance(v, sympy.Symbol) and not v.free_symbols:
+            notes.append((n, f"{num_tex(v)}", "left"))
+    for k, layer in enumerate(layers):
+        act = activation_tex(layer.activation_name, layer.activation)
+        col = []
+        for j, a in enumerate(layer.a):
+            col.append((a, act, "circle", "output" if k == len(layers) - 1 else "unit"))
+            if layer.biases:
+                b = layer.biases[j]
+                notes.append((a, rf"{name(b)} = {num_tex(values[b])}" if values.get(b) is not None else name(b),
+                              "below"))
+            for i, src in enumerate(layer.inputs):
+                edges.append((src, a, value_or_name(layer.weights[j][i])))
+            if k < len(layers) - 1:
+                notes.append((a, name(a), "above"))
+        cols.append(col)
+    outs = [(f"out:{a}", name(a), "plain", "unit") for a in layers[-1].a]
+    cols.append(outs)
+    edges += [(a, f"out:{a}", "") for a in layers[-1].a]
+    return layered(cols, edges, notes, order=False)
+
+
+def _input_tex(n, values, tex) -> str:
+    v = values.get(n)
+    if isinstance(v, sympy.Symbol):
+        return tex.get(v.name) or sympy.latex(v)
+    return tex.get(n) or n
+
+
+# -- graphs of named equations ----------------------------------------------------
+
+def equations(graph) -> Picture:
+    """A graph-kind problem: a node per input and per equation's quantity; weights on the edges they scale."""
+    nodes = {n.name: n for n in graph.nodes}
+    computed = [n for n in graph.nodes if not n.is_leaf]
+    uses: dict[str, list[str]] = {}  # quantity -> the names its equation reads, in a fixed order
+    for n in computed:
+        uses[n.name] = sorted((s.name for s in n.expr.free_symbols if s.name in nodes), key=_order(graph))
+    weight_of = _edge_weights(graph, computed, uses)
+    labelled = {p for (_, _), p in weight_of.items()}
+    shown = [n for n in graph.nodes if not (n.is_leaf and n.name in labelled)]
+    rank: dict[str, int] = {}
+    for n in graph.nodes:
+        if not n.is_leaf:
+            rank[n.name] = 1 + max((rank.get(u, 0) for u in uses[n.name]), default=0)
+    for n in graph.nodes:  # a leaf sits one column before its first consumer
+        if n.is_leaf and n.name not in labelled:
+            consumers = [rank[c.name] for c in computed if n.name in uses[c.name]]
+            rank[n.name] = min(consumers) - 1 if consumers else 0
+    cols: list[list[tuple]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
+    notes = []
+    for n in shown:
+        style = "param" if n.name in graph.parameters else "input" if n.is_leaf else \
+            "loss" if n.name == graph.output else "unit"
+        shape = "box" if style == "param" else "circle"
+        cols[rank[n.name]].append((n.name, graph.tex.get(n.name) or _tex_name(n.name), shape, style))
+        if not n.is_leaf:
+            op = operation_tex(n.expr)
+            if op:
+                notes.append((n.name, op, "above"))
+    edges = []
+    for n in computed:
+        for u in uses[n.name]:
+            if u in labelled:
+                continue
+            w = weight_of.get((u, n.name))
+            edges.append((u, n.name, (graph.tex.get(w) or _tex_name(w)) if w else ""))
+    return layered([c for c in cols if c], edges, notes)
+
+
+def _order(graph):
+    index = {n.name: i for i, n in enumerate(graph.nodes)}
+    return lambda name: index.get(name, 0)
+
+
+def _tex_name(name: str) -> str:
+    from .notation import name_tex
+
+    return name_tex(name)
+
+
+def _edge_weights(graph, computed, uses) -> dict[tuple[str, str], str]:
+    """(name, quantity) -> the parameter that scales that name in that quantity's equation, for parameters
+    used nowhere else (x1*w13 + x2*w23: w13 on the edge x1 -> z3)."""
+    params = set(graph.parameters)
+    found: dict[str, list[tuple[str, str]]] = {}
+    elsewhere: set[str] = set()
+    for n in computed:
+        inner = n.expr
+        terms = sympy.Add.make_args(inner)
+        for t in terms:
+            factors = [f for f in sympy.Mul.make_args(t) if not f.is_Number]
+            syms = [f for f in factors if isinstance(f, sympy.Symbol)]
+            ps = [f.name for f in syms if f.name in params]
+            others = [f.name for f in syms if f.name not in params]
+            if len(factors) == 2 and len(ps) == 1 and len(others) == 1:
+                found.setdefault(ps[0], []).append((others[0], n.name))
+            else:
+                elsewhere |= {s.name for s in t.free_symbols if s.name in params}
+    out = {}
+    for p, places in found.items():
+        if len(places) == 1 and p not in elsewhere:
+            out[places[0]] = p
+    return out
+
+
+def operation_tex(expr) -> str:
+    """The outer function(s) of an equation, for the note over its node (tanh, log cosh); '' for sums."""
+    names = []
+    e = expr
+    while isinstance(e, sympy.Function) or isinstance(e, (sympy.exp, sympy.log)):
+        if len(e.args) != 1:
+            break
+        names.append(_fn_tex(e))
+        e = e.args[0]
+        if len(names) == 3:
+            break
+    return r"\,".join(names)
+
+
+def _fn_tex(e) -> str:
+    name = type(e).__name__
+    return {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "cosh": r"\cosh", "sinh": r"\sinh",
+            "sigmoid": r"\sigma", "relu": r"\operatorname{relu}"}.get(name, r"\operatorname{%s}" % name)
+
+
+# -- matrix computational graphs ------------------------------------------------
+
+_OP_TEX = {"matmul": "@", "add": "+", "T": r"(\cdot)^{\top}", "inv": r"(\cdot)^{-1}", "det": r"\det",
+           "logdet": r"\log\det", "trace": r"\operatorname{tr}", "norm": r"\|\cdot\|", "sum": r"\Sigma",
+           "had": r"\odot", "softmax": r"\operatorname{softmax}", "ce": r"\operatorname{CE}",
+           "loss": r"\operatorname{loss}", "scale": r"\times", "neg": "-"}
+
+
+def matrix(model) -> Picture:
+    """A matrix-kind problem's computational graph: variables, operation boxes and named quantities.
+
+    A number times something is one box (x 1/2); a subtraction is a + whose edge from the subtracted
+    term is labelled with a minus sign."""
+    named = dict(model.equations)
+    specs: dict[str, tuple] = {}
+    rank: dict[str, int] = {}
+    edges: list[tuple] = []
+    counter = [0]
+
+    def fresh(prefix):
+        counter[0] += 1
+        return f"{prefix}{counter[0]}"
+
+    def leaf(e) -> str:
+        if e.op == "var":
+            if e.name not in specs:
+                style = "param" if e.name in model.parameters else "input" if e.name not in named else "unit"
+                specs[e.name] = (e.name, model.tex.get(e.name) or _tex_name(e.name),
+                                 "box" if style == "param" else "circle", style)
+            return e.name
+        me = fresh("c")
+        specs[me] = (me, r"\mathbf{I}" if e.op == "I" else num_tex(e.num), "box", "input")
+        return me
+
+    def visit(e) -> str:
+        if e.op in ("var", "num", "I"):
+            return leaf(e)
+        label, args, signs = _OP_TEX.get(e.op) or (r"\operatorname{%s}" % (e.name or e.op)), list(e.args), None
+        if e.op == "scale" and args[0].op == "num":
+            label, args = r"\times %s" % num_tex(args[0].num), args[1:]
+            if args[0].op == "scale" and args[0].args[0].op == "num":  # folded by nobody: keep both
+                pass
+        elif e.op == "add":
+            signs, plain = [], []
+            for a in args:
+                if a.op == "scale" and a.args[0].op == "num" and a.args[0].num == -1:
+                    plain.append(a.args[1])
+                    signs.append("-")
+                else:
+                    plain.append(a)
+                    signs.append("")
+            args = plain
+        elif e.op == "pow":
+            label = r"(\cdot)^{%s}" % num_tex(e.num)
+        elif e.op in ("fn", "dfn"):
+            label = _fn_name_tex(e.name)
+        ins = [visit(a) for a in args]
+        me = fresh("op")
+        specs[me] = (me, label, "box", "op")
+        for i, a in enumerate(ins):
+            edges.append((a, me, signs[i] if signs else ""))
+        return me
+
+    roots = {}
+    for name, e in named.items():
+        roots[name] = visit(e)
+        specs[name] = (name, model.tex.get(name) or _tex_name(name), "circle",
+                       "loss" if name == model.output else "unit")
+        edges.append((roots[name], name, ""))
+    preds: dict[str, list[str]] = {}
+    for a, b, _ in edges:
+        preds.setdefault(b, []).append(a)
+
+    def depth(n) -> int:
+        if n not in rank:
+            rank[n] = 1 + max((depth(p) for p in preds.get(n, ())), default=-1)
+        return rank[n]
+
+    for n in specs:
+        depth(n)
+    for n in specs:  # a leaf sits one column before its first use
+        if n not in preds:
+            users = [rank[b] for a, b, _ in edges if a == n]
+            rank[n] = min(users) - 1 if users else 0
+    columns: list[list[tuple]] = [[] for _ in range(max(rank.values()) + 1)]
+    for n, spec in specs.items():
+        columns[rank[n]].append(spec)
+    return layered([c for c in columns if c], edges, gap_x=1.6, gap_y=1.1)
+
+
+def _fn_name_tex(name: str) -> str:
+    return {"sigmoid": r"\sigma", "tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "relu": r"\operatorname{relu}",
+            "swish": r"\operatorname{swish}"}.get(name, r"\operatorname{%s}" % name)
+
+
+# -- unrolled recurrent networks ------------------------------------------------
+
+def unrolled(model, steps: int | None = None) -> Picture:
+    """An RNN's recurrences unrolled over its steps: a column per step, inputs below, states, outputs above."""
+    from .kinds.rnn.model import indexed_tex, tsym
+
+    T = steps or model.steps or 3
+    recs = model.recurrences
+    states = set(model.states)
+    inputs = [n for n, _ in model.inputs] or sorted({n for r in recs for n, lag in r.reads
+                                                      if n not in {q.name for q in recs}})
+    rows = [(n, "input") for n in inputs] + [(r.name, "state") for r in recs if r.name in states] \
+        + [(r.name, "output") for r in recs if r.name not in states]
+    gap_x, gap_y = 2.6, 1.7
+    d_cols: list[list[tuple]] = [[] for _ in range(T + 1)]
+    for name, role in reversed(rows):
+        for t in range(1, T + 1):
+            d_cols[t].append((f"{name}[{t}]", indexed_tex(model.bases[name], str(t)), "circle",
+                              {"input": "input", "state": "unit", "output": "output"}[role]))
+    for name in [r.name for r in recs if r.name in states]:
+        d_cols[0].append((f"{name}[0]", indexed_tex(model.bases[name], "0"), "circle", "input"))
+    edges, notes = [], []
+    for t in range(1, T + 1):
+        for rec in recs:
+            arg = rec.unit.argument
+            for src, lag in rec.reads:
+                if t - lag < 0:
+                    continue
+                coeff = sympy.expand(arg).coeff(tsym(src, lag)) if arg is not None else 0
+                label = "" if coeff in (0, 1) or coeff.free_symbols & {tsym(n, g) for n, _ in rec.reads for g in (0, 1)} \
+                    else sympy.latex(coeff)
+                label = _names_tex(coeff, model) if label else ""
+                edges.append((f"{src}[{t - lag}]", f"{rec.name}[{t}]", label))
+            bias = sympy.expand(arg).subs({tsym(n, g): 0 for n, _ in rec.reads for g in (0, 1)}) if arg is not None else 0
+            if rec.unit.function:  # the problem's own name for it (f), as the exam writes it
+                note = _tex_name(rec.unit.function)
+            else:
+                fn = rec.unit.activation.name if rec.unit.activation else ""
+                note = activation_tex(fn, rec.unit.activation) if fn else ""
+            if bias != 0:
+                note = (note + r",\ " if note else "") + "+" + _names_tex(bias, model)
+            if note:
+                notes.append((f"{rec.name}[{t}]", note, "below right" if rec.name in states else "above"))
+    # a state's notes sit right of the node: leave room in the gaps
+    return layered([c for c in d_cols if c], edges, notes, gap_x=gap_x, gap_y=gap_y, order=False)
+
+
+def _names_tex(e, model) -> str:
+    """A coefficient (a parameter or an expression of parameters) in the problem's LaTeX names."""
+    from .latex import tex
+
+    names = {s.name: (model.tex.get(s.name) or _tex_name(s.name)) for s in e.free_symbols}
+    return tex(e, names=names) if names else num_tex(e)
