@@ -197,9 +197,14 @@ def _input_tex(n, values, tex) -> str:
 
 # -- graphs of named equations ----------------------------------------------------
 
-def equations(graph) -> Picture:
-    """A graph-kind problem: a node per input and per equation's quantity; weights on the edges they scale."""
+def equations(graph, of: str | None = None) -> Picture:
+    """A graph-kind problem: a node per input and per equation's quantity; weights on the edges they scale.
+    With `of`, only the quantities that lead to it."""
     nodes = {n.name: n for n in graph.nodes}
+    if of:
+        keep = _ancestors({n.name: [s.name for s in n.expr.free_symbols if s.name in nodes]
+                           for n in graph.nodes if not n.is_leaf}, of)
+        graph = _restricted(graph, keep)
     computed = [n for n in graph.nodes if not n.is_leaf]
     uses: dict[str, list[str]] = {}  # quantity -> the names its equation reads, in a fixed order
     for n in computed:
@@ -234,6 +239,22 @@ def equations(graph) -> Picture:
             w = weight_of.get((u, n.name))
             edges.append((u, n.name, (graph.tex.get(w) or _tex_name(w)) if w else ""))
     return layered([c for c in cols if c], edges, notes)
+
+
+def _ancestors(reads: dict[str, list[str]], of: str) -> set[str]:
+    keep, todo = set(), [of]
+    while todo:
+        n = todo.pop()
+        if n not in keep:
+            keep.add(n)
+            todo.extend(reads.get(n, ()))
+    return keep
+
+
+def _restricted(graph, keep: set[str]):
+    import dataclasses
+
+    return dataclasses.replace(graph, nodes=tuple(n for n in graph.nodes if n.name in keep))
 
 
 def _order(graph):
@@ -300,12 +321,17 @@ _OP_TEX = {"matmul": "@", "add": "+", "T": r"(\cdot)^{\top}", "inv": r"(\cdot)^{
            "loss": r"\operatorname{loss}", "scale": r"\times", "neg": "-"}
 
 
-def matrix(model) -> Picture:
+def matrix(model, of: str | None = None) -> Picture:
     """A matrix-kind problem's computational graph: variables, operation boxes and named quantities.
 
     A number times something is one box (x 1/2); a subtraction is a + whose edge from the subtracted
     term is labelled with a minus sign."""
     named = dict(model.equations)
+    if of:
+        reads = {k: _var_names(e) for k, e in named.items()}
+        keep = _ancestors(reads, of)
+        named = {k: e for k, e in named.items() if k in keep}
+    output = of or model.output
     specs: dict[str, tuple] = {}
     rank: dict[str, int] = {}
     edges: list[tuple] = []
@@ -359,7 +385,7 @@ def matrix(model) -> Picture:
     for name, e in named.items():
         roots[name] = visit(e)
         specs[name] = (name, model.tex.get(name) or _tex_name(name), "circle",
-                       "loss" if name == model.output else "unit")
+                       "loss" if name == output else "unit")
         edges.append((roots[name], name, ""))
     preds: dict[str, list[str]] = {}
     for a, b, _ in edges:
@@ -380,6 +406,33 @@ def matrix(model) -> Picture:
     for n, spec in specs.items():
         columns[rank[n]].append(spec)
     return layered([c for c in columns if c], edges, gap_x=1.6, gap_y=1.1)
+
+
+def _var_names(e) -> list[str]:
+    out, todo = [], [e]
+    while todo:
+        x = todo.pop()
+        if x.op == "var":
+            out.append(x.name)
+        todo.extend(x.args)
+    return out
+
+
+def cnn(model, shapes) -> Picture:
+    """A convolutional network as a column: each volume (width x height x depth) a box, top to bottom, each
+    layer an arrow named beside it."""
+    from .picture import Diagram
+
+    d = Diagram()
+    step = 1.15
+    for i, shape in enumerate(shapes):
+        tex = r"\times".join(str(v) for v in shape) if isinstance(shape, tuple) else str(shape)
+        d.node(f"v{i}", 0.0, -i * step, tex, "box", "input" if i == 0 else "unit")
+        if i:
+            layer = model.layers[i - 1]
+            d.edge(f"v{i - 1}", f"v{i}")
+            d.text(0.25, -(i - 0.5) * step, r"\text{%s}" % layer.name.replace("-", "{-}"), "west")
+    return d.finish()
 
 
 def _fn_name_tex(name: str) -> str:

@@ -60,12 +60,33 @@ def diagram_ask() -> AskType:
     """The `diagram` ask of a kind with a structure: a figure drawn from the problem's own graph (Kind.diagram).
 
     It answers no quantity: its marks are for the drawing, which check leaves to the marker."""
-    return AskType("diagram", read_word("diagram"), _diagram_sentence, lambda comp, ask: {}, _diagram_steps,
+    return AskType("diagram", _read_diagram, _diagram_sentence, lambda comp, ask: {}, _diagram_steps,
                    asked=lambda comp, ask: [])
 
 
+def _read_diagram(r: Reader, y: Y, arg: Y | None, model) -> Ask:
+    """diagram, or diagram: {of: L1} (the part of the graph that leads to one quantity)."""
+    if arg is None:
+        return Ask("diagram")
+    m = r.mapping(arg, "diagram", ("of",), ("of",))
+    name = r.text(m["of"], "diagram of")
+    known = _quantities(model)
+    if known is not None and name not in known:
+        r.fail(m["of"], f"no quantity named {name!r} to draw the graph of; {suggest(name, sorted(known))}")
+    return Ask("diagram", name)
+
+
+def _quantities(model) -> set[str] | None:
+    """The names a `diagram: {of: ...}` may take: the model's equations (or computed nodes), if it has any."""
+    if hasattr(model, "equations"):
+        return set(model.equations)
+    if hasattr(model, "nodes"):
+        return {n.name for n in model.nodes if n.expr is not None}
+    return None
+
+
 def _diagram_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:
-    what, what_tex, _, _ = problem.kind.diagram(problem)
+    what, what_tex, _, _ = problem.kind.diagram(problem, ask.arg)
     return f"Draw {what}.", f"Draw {what_tex}."
 
 
@@ -73,7 +94,7 @@ def _diagram_steps(view, ask: Ask) -> list:
     from .latex import tex_escape
     from .picture import figure
 
-    what, what_tex, pic, legend = view.problem.kind.diagram(view.problem)
+    what, what_tex, pic, legend = view.problem.kind.diagram(view.problem, ask.arg)
     cap = what[0].upper() + what[1:] + (f": {legend}" if legend else "") + "."
     cap_tex = what_tex[0].upper() + what_tex[1:] + (f": {tex_escape(legend)}" if legend else "") + "."
     return [figure(pic, "diagram", cap, cap_tex)]
@@ -160,9 +181,9 @@ class Kind:
         """LaTeX of the problem's own names, for $...$ math in its questions (W2 as the working writes it)."""
         return dict(getattr(problem.model, "tex", {}) or {})
 
-    def diagram(self, problem: Problem):
-        """(what it shows as text, as LaTeX, the picture.Picture, a legend) for the `diagram` ask; kinds with
-        a structure implement it and put `diagram_ask()` in their ask table."""
+    def diagram(self, problem: Problem, of: str | None = None):
+        """(what it shows as text, as LaTeX, the picture.Picture, a legend) for the `diagram` ask (`of`: only what
+        leads to that quantity); kinds with a structure implement it and put `diagram_ask()` in their ask table."""
         raise NotImplementedError
 
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:

@@ -122,8 +122,8 @@ def _runs(tex: str, level: int, face: str, out: list[Run]) -> None:
                 _runs(_paren(g), level, face, out)
             else:  # \tanh, \log, or a command we do not know: its letters, upright
                 out.append(Run(cmd if cmd in _FUNCTIONS else cmd, "upright", level))
-        elif ch == "-":
-            out.append(Run("−", "upright", level))
+        elif ch == "-":  # a minus sign in math, a hyphen in \text{...}
+            out.append(Run("-" if face == "upright" else "−", "upright", level))
             i += 1
         elif ch in "=<>":
             out.append(Run(f"\u00a0{ch}\u00a0", "upright", level))
@@ -159,7 +159,8 @@ def width(tex: str, size: float) -> float:
         for ch in r.text:
             if ch in "\u0302\u0303\u0304\u0307\u20d7":
                 continue
-            w += em * scale * (0.3 if ch in "il1.,:;|()[]′ ·" else 0.78 if ch in "mwMW−+=×⊤" else 0.56)
+            w += em * scale * (0.3 if ch in "il.,:;|()[]′ " else 1.2 if ch in "−+=×·<>≤≥" else
+                               0.8 if ch in "mwMW⊤" else 0.52)
     return w
 
 
@@ -453,7 +454,7 @@ def tikz(p: Picture) -> str:
             shape = f"circle,draw,fill={fill},minimum size={_f(2 * n.r)}cm,inner sep=0pt"
         elif n.shape == "box":
             shape = (f"rectangle,draw,fill={fill},minimum width={_f(2 * n.r)}cm,minimum height={_f(2 * n.h)}cm,"
-                     "inner sep=0pt" + (",rounded corners=2pt" if n.style == "op" else ""))
+                     "inner sep=2pt" + (",rounded corners=2pt" if n.style == "op" else ""))
         else:
             shape = "inner sep=0pt"
         if n.style == "loss" or n.style == "output":
@@ -473,7 +474,13 @@ def tikz(p: Picture) -> str:
         fill = ",fill=white" if t.fill else ""
         out.append(rf"\node[inner sep=1pt,font={font}{anchor}{fill}] at ({_f(t.x)},{_f(t.y)}) {{${t.tex}$}};")
     out.append(r"\end{tikzpicture}")
+    x0, _, x1, _ = p.bounds()
+    if x1 - x0 > MAX_WIDTH_CM:  # wider than the text block: scaled down to fit it, labels and all
+        return "\\resizebox{\\linewidth}{!}{%\n" + "\n".join(out) + "%\n}"
     return "\n".join(out)
+
+
+MAX_WIDTH_CM = 16.0  # the text width of an A4 page with the documents' margins
 
 
 # -- drawing: SVG -----------------------------------------------------------

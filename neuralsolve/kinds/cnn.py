@@ -10,7 +10,7 @@ import sympy
 
 from ..errors import ProblemError
 from ..expr import Where, suggest
-from ..kind import AskType, Given, Kind
+from ..kind import AskType, Given, Kind, diagram_ask
 from ..latex import tex_escape
 from ..problem import Ask, Problem
 from ..solution import Cell, Equation, Form, PartView, Step, Table, marks_text
@@ -441,6 +441,7 @@ ASKS = {e.word: e for e in (
                             "total.", _parameter_answers, CNNView.parameter_steps),
     _ask("receptive_field", "For each layer, give the receptive field of one of its units: the side of the input "
                             "region it depends on.", _field_answers, CNNView.field_steps),
+    diagram_ask(),
 )}
 
 
@@ -461,6 +462,13 @@ class CNNKind(Kind):
 
     name = "cnn"
     asks = ASKS
+
+    def diagram(self, problem: Problem, of: str | None = None):
+        from ..diagrams import cnn
+
+        return ("the network's layers and volumes", "the network's layers and volumes",
+                cnn(problem.model, self.compute(problem).shapes),
+                "each volume as width × height × depth, each arrow a layer")
 
     def lower(self, r, block, notation):
         return lower(r, block, notation)

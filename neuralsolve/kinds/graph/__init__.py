@@ -8,6 +8,7 @@ import random
 import sympy
 
 from ...kind import Given, Kind
+from ...notation import name_tex as _name_tex
 from ...problem import Ask, Problem
 from ...solution import Equation, Form
 from ...trace import needed
@@ -70,11 +71,12 @@ class GraphKind(Kind):
         v = self.view_class(problem, comp, answers)
         return v.parts(), v.notes()
 
-    def diagram(self, problem: Problem):
+    def diagram(self, problem: Problem, of: str | None = None):
         from ...diagrams import equations
 
-        return ("the computational graph of the equations", "the computational graph of the equations",
-                equations(problem.model), "a node per quantity and an arrow from each name its equation uses; a "
+        what = f"the computational graph of {of}" if of else "the computational graph of the equations"
+        what_tex = f"the computational graph of ${problem.model.tex.get(of) or _name_tex(of)}$" if of else what
+        return (what, what_tex, equations(problem.model, of), "a node per quantity and an arrow from each name its equation uses; a "
                 "weight that scales a single name is written on that arrow, other parameters are boxes")
 
     # -- the question sheet, verify, check ----------------------------------

@@ -138,12 +138,13 @@ class MatrixKind(Kind):
     name = "matrix"
     asks = ASKS
 
-    def diagram(self, problem: Problem):
+    def diagram(self, problem: Problem, of: str | None = None):
         from ...diagrams import matrix
+        from ...notation import name_tex
 
-        out = problem.model.output
-        name = problem.model.tex.get(out) or out
-        return (f"the computational graph of {out}", f"the computational graph of ${name}$", matrix(problem.model),
+        out = of or problem.model.output
+        name = problem.model.tex.get(out) or name_tex(out)
+        return (f"the computational graph of {out}", f"the computational graph of ${name}$", matrix(problem.model, of),
                 "a box per operation, a circle per named quantity, parameters shaded")
 
     def lower(self, r, block, notation):

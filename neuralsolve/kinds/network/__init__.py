@@ -54,7 +54,7 @@ class NetworkKind(GraphKind):
                     return f"row {j + 1} of the weights of layer {layer.number} is all zero"
         return super().degenerate(problem, answers)
 
-    def diagram(self, problem: Problem):
+    def diagram(self, problem: Problem, of: str | None = None):
         from ...diagrams import network
 
         return ("the network", "the network", network(problem.model),

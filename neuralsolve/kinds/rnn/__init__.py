@@ -191,7 +191,7 @@ class RNNKind(GraphKind):
     asks = _asks()
     view_class = RNNView
 
-    def diagram(self, problem: Problem):
+    def diagram(self, problem: Problem, of: str | None = None):
         from ...diagrams import unrolled
 
         T = problem.model.steps or 3
