@@ -25,7 +25,13 @@ MAX_NODES = 400  # a diagram beyond this is no figure anybody reads; a located e
 
 def num_tex(v) -> str:
     """A given number as a diagram labels it: integers and short decimals as written, else a fraction."""
+    from fractions import Fraction
+
     v = sympy.nsimplify(v) if isinstance(v, float) else v
+    if isinstance(v, Fraction):
+        v = sympy.Rational(v.numerator, v.denominator)
+    if isinstance(v, int):
+        return str(v)
     if isinstance(v, sympy.Rational):
         if v.q == 1:
             return str(v.p)

@@ -667,6 +667,41 @@ class OptimizeView:
     def behaviour_steps(self, ask) -> list:
         return []  # the reading follows the table
 
+    def plot_steps(self, ask) -> list:
+        """The iterates of every step size over the contour lines of f (a function of two variables), or on its
+        graph (one variable)."""
+        from ..numeric import compile_float
+        from ..picture import figure
+        from .. import plots
+
+        m, runs = self.m, self.comp.runs
+        f = compile_float(m.function.value, m.variables)
+        pts = [tuple(float(v) for v in it) for run in runs for it in run.iterates]
+        pts += [tuple(float(v) for v in p.values) for p in (self.comp.points or ()) if all(v.is_real for v in p.values)]
+        pts = [p for p in pts if all(math.isfinite(v) and abs(v) < 1e6 for v in p)]
+        several = len(runs) > 1
+
+        def label(run):
+            return rf"\eta = {run.size.text}" if several else ""
+
+        if len(m.variables) == 1:
+            xs = [p[0] for p in pts]
+            lo, hi = _span(xs)
+            pic = plots.curves([("f", lambda x: f(x))], (lo, hi), m.variables[0], "f")
+            what = "The graph of f"
+        else:
+            xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+            box = (_span(xs), _span(ys))
+            paths = [(label(run), [(float(it[0]), float(it[1])) for it in run.iterates]) for run in runs]
+            marks = [(float(p.values[0]), float(p.values[1]), r"\text{%s}" % p.type)
+                     for p in (self.comp.points or ()) if all(v.is_real for v in p.values)]
+            pic = plots.contours(lambda x, y: f(x, y), box, paths, x_name=m.variables[0], y_name=m.variables[1],
+                                 marks=marks)
+            what = "Contour lines of f"
+        caption = what + ", with the iterates joined in order" + (", one path per step size" if several else "") \
+            + " (iterates outside the frame are drawn at its edge)."
+        return [figure(pic, "plot", caption)]
+
     def table(self) -> Table:
         pen, several = self.pen, len(self.comp.runs) > 1
         state = [n for n in self.m.optimizer.spec.state] if "steps" in self.words else []
@@ -805,7 +840,16 @@ ASKS = {e.word: e for e in (
             _sentence(lambda p, a: "Say whether the iterates converge, oscillate or diverge"
                                    + (", for each step size." if len(p.model.step_sizes) > 1 else ".")),
             _behaviour_answers, OptimizeView.behaviour_steps),
+    AskType("plot", read_word("plot"), _sentence(lambda p, a: "Sketch the iterates over the contour lines of $f$."),
+            lambda comp, ask: {}, OptimizeView.plot_steps, asked=lambda comp, ask: []),
 )}
+
+
+def _span(values) -> tuple[float, float]:
+    """A plot's range around these values: a margin of a fifth on each side, at least 1 wide."""
+    lo, hi = (min(values), max(values)) if values else (-1.0, 1.0)
+    pad = max((hi - lo) * 0.2, 0.5)
+    return lo - pad, hi + pad
 
 
 class OptimizeKind(Kind):
