@@ -101,8 +101,13 @@ def curves(functions, x_range, x_name: str = "x", y_name: str = "y", samples: in
                 run = []
         if len(run) > 1:
             frame.line(run, colours[k % 4], 1.2, dashed=k >= 4)
-        if len(table) > 1 and ys and math.isfinite(ys[-1]):  # each curve named at its right end
-            frame.text(b, ys[-1], tex, "west")
+    if len(table) > 1:  # a legend in the top left corner: a stroke of each curve's colour and its name
+        top = hi_y + pad
+        for k, (tex, _) in enumerate(table):
+            y = top - (hi_y - lo_y + 2 * pad) * (0.06 + 0.085 * k)
+            x0, x1 = a + (b - a) * 0.03, a + (b - a) * 0.1
+            frame.line([(x0, y), (x1, y)], colours[k % 4], 1.2, dashed=k >= 4)
+            frame.text(x1 + (b - a) * 0.015, y, tex, "west", fill=True)
     return frame.finish(x_name, y_name, _ticks(a, b), _ticks(lo_y - pad, hi_y + pad))
 
 

@@ -14,7 +14,7 @@ from .. import functions as fn
 from ..errors import ProblemError
 from ..expr import Parsed, parse, replaced, suggest
 from ..kind import AskType, Given, Kind
-from ..latex import name_text, tex, text
+from ..latex import name_text, tex, tex_escape, text
 from ..notation import name_tex
 from ..problem import Ask, Problem
 from ..solution import Equation, Form, PartView, Prose, Step, _AnswerPrinter, answer_string, marks_text
@@ -275,7 +275,44 @@ def _simplified(m: Calculus, arg):
 
 ANSWERS = {"derivative": lambda m, v: _derivative(m, v), "second_derivative": lambda m, v: _second(m, v),
            "one_sided": _one_sided, "limit": _limit,
-           "simplify": lambda m, arg: {"simplified": _simplified(m, arg)}}
+           "simplify": lambda m, arg: {"simplified": _simplified(m, arg)}, "plot": lambda m, arg: {}}
+
+MAX_CURVES = 6  # plot: {curves: {beta: [...]}}: more curves than this no longer read apart
+
+
+def _read_plot(r, y, arg, model) -> Ask:
+    """plot: {x: [-4, 4]} (the function over an interval of its variable), with curves: {beta: [0.5, 1, 10]}
+    for one curve per value of another name; every other name needs a value there."""
+    if arg is None or not isinstance(arg.value, dict):
+        r.fail(arg or y, f"plot needs an interval, such as plot: {{{model.variable}: [-4, 4]}}")
+    m = arg.value
+    axis = [k for k in m if k != "curves"]
+    if len(axis) != 1:
+        r.fail(arg, f"plot takes one interval, such as plot: {{{model.variable}: [-4, 4]}}, and optionally curves")
+    name = axis[0]
+    var = _variable(r, arg, model, name, "plot", name)
+    ends = m[name].value if isinstance(m[name].value, list) else None
+    if not ends or len(ends) != 2:
+        r.fail(m[name], f"plot: give the interval of {name} as [from, to]")
+    lo, hi = (_point(r, e, f"an end of the interval of {name}") for e in ends)
+    if not lo < hi:
+        r.fail(m[name], f"plot: the interval of {name} must go from the smaller end to the larger")
+    curves: tuple = ()
+    if "curves" in m:
+        cm = r.mapping(m["curves"], "plot curves")
+        if len(cm) != 1:
+            r.fail(m["curves"], "plot curves: one name and its values, such as curves: {beta: [0.5, 1, 10]}")
+        ((other, vals),) = cm.items()
+        osym = _variable(r, m["curves"], model, other, "plot curves", other)
+        items = vals.value if isinstance(vals.value, list) else [vals]
+        if not items or len(items) > MAX_CURVES:
+            r.fail(vals, f"plot curves: 1 to {MAX_CURVES} values of {other}")
+        curves = (osym, tuple(_point(r, v, f"a value of {other}") for v in items))
+    rest = [n for n in model.names if n != name and (not curves or n != curves[0].name)]
+    if rest:
+        r.fail(arg, f"plot: {', '.join(rest)} need values to plot with; give one curve per value with curves: "
+                    f"{{{rest[0]}: [...]}}")
+    return Ask("plot", (var, lo, hi, curves))
 
 
 # -- printing ------------------------------------------------------------------------------------------------------
@@ -468,6 +505,27 @@ class CalculusView:
 
     def __init__(self, problem: Problem, comp: Computed, answers):
         self.problem, self.comp, self.answers, self.m = problem, comp, answers, problem.model
+
+    def plot_steps(self, ask) -> list:
+        from ..numeric import compile_float
+        from ..picture import figure
+        from .. import plots
+
+        var, lo, hi, curves = ask.arg
+        m = self.m
+        value = m.function.value.xreplace({s: sympy.Symbol(s.name) for s in m.function.value.free_symbols})
+        if curves:
+            other, vals = curves
+            fs = [(rf"{sympy.latex(sympy.Symbol(other.name))} = {sympy.latex(v)}",
+                   (lambda g: (lambda x: g(x)))(compile_float(value.xreplace({sympy.Symbol(other.name): v}),
+                                                              (var.name,)))) for v in vals]
+        else:
+            fs = [(m.letter, compile_float(value, (var.name,)))]
+        pic = plots.curves(fs, (float(lo), float(hi)), sympy.latex(sympy.Symbol(var.name)),
+                           f"{m.letter}({sympy.latex(sympy.Symbol(var.name))})")
+        caption = f"{m.letter}({var.name}) for {var.name} from {show_text(lo)} to {show_text(hi)}" + (
+            f", one curve for each value of {curves[0].name}" if curves else "") + "."
+        return [figure(pic, "plot", caption)]
 
     def parts(self) -> tuple[PartView, ...]:
         out = []
@@ -826,7 +884,21 @@ ASKS = {e.word: e for e in (
     _entry("second_derivative", _read_variable("second_derivative"), _second_sentence, CalculusView.second_steps),
     _entry("limit", _read_at("limit", True), _limit_sentence, CalculusView.limit_steps),
     _entry("simplify", _read_at("simplify", True), _simplify_sentence, CalculusView.simplify_steps),
+    AskType("plot", _read_plot, lambda p, a: _plot_sentence(p, a), lambda comp, ask: {},
+            lambda v, a: v.plot_steps(a), asked=lambda comp, ask: []),
 )}
+
+
+def _plot_sentence(problem, ask):
+    var, lo, hi, curves = ask.arg
+    f = problem.model.letter
+    text = f"Sketch {f} for {var} from {show_text(lo)} to {show_text(hi)}" + (
+        f", one curve for each value of {curves[0]}" if curves else "") + "."
+    return text, tex_escape(text)
+
+
+def show_text(v) -> str:
+    return str(v) if v.is_Integer else str(sympy.Float(v, 6)).rstrip("0").rstrip(".")
 
 
 # -- spelling and reading answers ---------------------------------------------------------------------------------
