@@ -230,6 +230,7 @@ class Report:
     total: sympy.Rational | None
     earned: sympy.Rational | None
     ambiguous: tuple[tuple[str, tuple[str, ...]], ...] = ()  # a bare name answered in several parts, and its keys
+    by_hand: sympy.Rational = sympy.S.Zero  # the marks of parts that answer no quantity (drawings, prose)
 
     @property
     def all_right(self) -> bool:
@@ -246,6 +247,7 @@ class Reference:
     graded: tuple[str, ...] = ()  # what the parts ask for; empty: every answer
     credit: dict[str, sympy.Rational] = field(default_factory=dict)  # a recognised mistake's share, per name
     aliases: dict[str, str] = field(default_factory=dict)  # (2).w' -> (ii).w' when part 2 is labelled ii
+    by_hand: sympy.Rational = sympy.S.Zero  # marks of parts with no quantity to check: the marker gives them
 
 
 @dataclass(frozen=True)
@@ -304,8 +306,11 @@ def _from_problem(problem: Problem, prefix: str, credit: dict | None = None) -> 
     expected = {prefix + k: _comparable(problem, v) for k, v in answers.values.items()}
     marks: dict[str, sympy.Rational] = {}
     graded: list[str] = []
+    by_hand = sympy.S.Zero
     for part, asked in zip(problem.parts, answers.asked):
         graded.extend(prefix + q for q in asked)
+        if part.marks is not None and not asked:  # a drawing, or an answer in words
+            by_hand += part.marks
         if part.marks is not None and asked:
             for q in asked:
                 marks[prefix + q] = part.marks / len(asked)
@@ -313,7 +318,8 @@ def _from_problem(problem: Problem, prefix: str, credit: dict | None = None) -> 
                     credit = dict(credit or {})
                     credit.setdefault(prefix + q, part.mistake_marks / part.marks)
     aliases = _aliases(prefix, [p.label for p in problem.parts], expected)
-    return Reference(expected, marks, {prefix: problem}, tuple(dict.fromkeys(graded)), dict(credit or {}), aliases)
+    return Reference(expected, marks, {prefix: problem}, tuple(dict.fromkeys(graded)), dict(credit or {}), aliases,
+                     by_hand)
 
 
 def _from_key(text: str, file: str) -> Reference:
@@ -349,7 +355,7 @@ def _from_key(text: str, file: str) -> Reference:
             if not isinstance(v, str) or len(v) > 20_000:
                 raise
             expected[k] = v  # a symbolic form only its kind spells (Transpose(W)*X): compared as spelled
-    marks, graded, labels = {}, [], []
+    marks, graded, labels, by_hand = {}, [], [], sympy.S.Zero
     for i, part in enumerate(key.seq(("parts",), "parts") if "parts" in doc else []):
         at = ("parts", i)
         key.obj(at, "a part")
@@ -361,21 +367,26 @@ def _from_key(text: str, file: str) -> Reference:
         if right and qs:
             for q in qs:
                 marks[q] = right / len(qs)
+        elif right:
+            by_hand += right
     credit = _credits(key, (), "")
-    return Reference(expected, marks, {}, tuple(dict.fromkeys(graded)), credit, _aliases("", labels, expected))
+    return Reference(expected, marks, {}, tuple(dict.fromkeys(graded)), credit, _aliases("", labels, expected),
+                     by_hand)
 
 
 def _merged(refs: list[Reference]) -> Reference:
     out = Reference({}, {}, {}, (), {}, {})
     graded: list[str] = []
+    by_hand = sympy.S.Zero
     for r in refs:
+        by_hand += r.by_hand
         out.expected.update(r.expected)
         out.marks.update(r.marks)
         out.problems.update(r.problems)
         out.credit.update(r.credit)
         out.aliases.update(r.aliases)
         graded.extend(r.graded)
-    return Reference(out.expected, out.marks, out.problems, tuple(graded), out.credit, out.aliases)
+    return Reference(out.expected, out.marks, out.problems, tuple(graded), out.credit, out.aliases, by_hand)
 
 
 def _part_marks(key: "_Key", at: tuple) -> tuple[sympy.Rational | None, sympy.Rational | None]:
@@ -666,7 +677,7 @@ def check(ref: Reference, submitted, rule: Rule = Rule(), mistake_credit=DEFAULT
             extra.append(n)
     total = sum(ref.marks.values()) if ref.marks else None
     earned = sum(line.earned for line in lines if line.earned is not None) if ref.marks else None
-    return Report(tuple(lines), tuple(extra), total, earned, tuple(ambiguous))
+    return Report(tuple(lines), tuple(extra), total, earned, tuple(ambiguous), ref.by_hand)
 
 
 def _unprefixed(name: str) -> str:
@@ -751,6 +762,8 @@ def gradebook_row(ref: Reference, report: Report, columns: list[str]) -> dict[st
     row = {c: _mark_text(earned[c]) for c in columns}
     row["total"] = _mark_text(report.earned) if report.earned is not None else ""
     row["out_of"] = _mark_text(report.total) if report.total is not None else ""
+    if report.by_hand:
+        notes.append(f"{_mark_text(report.by_hand)} more marks (drawings, answers in words) to be marked by hand")
     row["notes"] = "; ".join(notes)
     return row
 

@@ -414,6 +414,8 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
     summary = ", ".join(f"{n} {v}{'s' if v == 'mistake' and n != 1 else ''}" for v, n in counts.items() if n)
     if report.total is not None:
         summary = f"{_marks(report.earned)} of {_marks(report.total)} marks; " + summary
+    if report.by_hand:
+        summary += f"; {_marks(report.by_hand)} more marks (drawings, answers in words) to be marked by hand"
     console.print(summary)
     for name, keyed in report.ambiguous:
         console.print(f"[dim]{escape(name)} is answered in several parts, ignored: write "

@@ -330,8 +330,9 @@ _OP_TEX = {"matmul": "@", "add": "+", "T": r"(\cdot)^{\top}", "inv": r"(\cdot)^{
 def matrix(model, of: str | None = None) -> Picture:
     """A matrix-kind problem's computational graph: variables, operation boxes and named quantities.
 
-    A number times something is one box (x 1/2); a subtraction is a + whose edge from the subtracted
-    term is labelled with a minus sign."""
+    A constant times something is one box (x 1/2, x alpha, x (-D/2)); a subtraction is a + whose edge from the
+    subtracted term is labelled with a minus sign."""
+
     named = dict(model.equations)
     if of:
         reads = {k: _var_names(e) for k, e in named.items()}
@@ -362,10 +363,10 @@ def matrix(model, of: str | None = None) -> Picture:
         if e.op in ("var", "num", "I"):
             return leaf(e)
         label, args, signs = _OP_TEX.get(e.op) or (r"\operatorname{%s}" % (e.name or e.op)), list(e.args), None
-        if e.op == "scale" and args[0].op == "num":
-            label, args = r"\times %s" % num_tex(args[0].num), args[1:]
-            if args[0].op == "scale" and args[0].args[0].op == "num":  # folded by nobody: keep both
-                pass
+        if e.op == "scale" and _constant(args[0], model):  # a coefficient: alpha, -D/2, 1/beta
+            c = _scalar(args[0])
+            coeff = _coefficient_tex(c, model)
+            label, args = r"\times %s" % (coeff if c.is_Atom else f"\\left({coeff}\\right)"), args[1:]
         elif e.op == "add":
             signs, plain = [], []
             for a in args:
@@ -412,6 +413,43 @@ def matrix(model, of: str | None = None) -> Picture:
     for n, spec in specs.items():
         columns[rank[n]].append(spec)
     return layered([c for c in columns if c], edges, gap_x=1.6, gap_y=1.1)
+
+
+def _scalar(e) -> sympy.Expr:
+    """A constant scalar of the matrix algebra as a SymPy expression (alpha, -D/2, 1/beta)."""
+    if e.op == "num":
+        return sympy.sympify(e.num)
+    if e.op == "var":
+        return sympy.Symbol(e.name)
+    parts = [_scalar(a) for a in e.args]
+    if e.op == "add":
+        return sympy.Add(*parts)
+    if e.op == "pow":
+        return parts[0] ** e.num
+    return sympy.Mul(*parts)
+
+
+def _coefficient_tex(c, model) -> str:
+    if c.is_Number:
+        return num_tex(c)
+    return sympy.latex(c, symbol_names={s: (model.tex.get(s.name) or _tex_name(s.name)) for s in c.free_symbols})
+
+
+def _constant(e, model) -> bool:
+    """A scalar made of numbers and scalar names that are neither parameters nor computed (alpha, D, 1/beta)."""
+    if e.shape != (1, 1):
+        return False
+    return all(n not in model.parameters and n not in model.equations for n in _var_names(e)) \
+        and all(x.op in ("num", "var", "scale", "pow", "add", "matmul") for x in _nodes(e))
+
+
+def _nodes(e) -> list:
+    out, todo = [], [e]
+    while todo:
+        x = todo.pop()
+        out.append(x)
+        todo.extend(x.args)
+    return out
 
 
 def _var_names(e) -> list[str]:

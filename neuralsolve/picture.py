@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 # -- labels: LaTeX math as runs of text for SVG, and a width estimate ------------
@@ -109,13 +110,15 @@ def _runs(tex: str, level: int, face: str, out: list[Run]) -> None:
                 inner: list[Run] = []
                 _runs(g, level, face, inner)
                 text_ = "".join(r.text for r in inner)
-                out.append(Run(text_ + _ACCENT[cmd] if len(text_) == 1 else text_, face, level))
+                out.append(Run(unicodedata.normalize("NFC", text_ + _ACCENT[cmd]) if len(text_) == 1 else text_,
+                               face, level))
             elif cmd in ("frac", "dfrac", "tfrac"):
                 a, i = _group(tex, i)
                 b, i = _group(tex, i)
                 _runs(_paren(a), level, face, out)
                 out.append(Run("/", "upright", level))
                 _runs(_paren(b), level, face, out)
+                out.append(Run("\u2009", "upright", level))  # a thin space: 1/2 D, not 1/2D
             elif cmd == "sqrt":
                 g, i = _group(tex, i)
                 out.append(Run("√", "upright", level))

@@ -154,6 +154,11 @@ class Figure:
     edges: int = 0
     type: ClassVar[str] = "figure"
 
+    @property
+    def alt(self) -> str:
+        """A short alternative text: the caption up to its first colon."""
+        return self.caption.split(":")[0].rstrip(".")
+
     def __post_init__(self):
         if not self.caption_tex:
             object.__setattr__(self, "caption_tex", tex_escape(self.caption))

@@ -547,5 +547,5 @@ def test_a_question_writes_the_problems_matrices_bold_as_the_working_does(tmp_pa
     from neuralsolve.spec import load
     from neuralsolve.statement import statement
 
-    (first, _) = statement(load(ROOT / "problems" / "matrix-swish-network.yaml")).questions
+    (_, first, _) = statement(load(ROOT / "problems" / "matrix-swish-network.yaml")).questions
     assert r"$\mathbf{W}_{2}$" in first.tex

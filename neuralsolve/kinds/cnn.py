@@ -474,7 +474,7 @@ class CNNKind(Kind):
         return lower(r, block, notation)
 
     def default_asks(self, model) -> tuple[Ask, ...]:
-        return tuple(Ask(word) for word in ASKS)
+        return tuple(Ask(word) for word in ASKS if word != "diagram")  # answers, not a drawing nobody asked for
 
     def answer_names(self, problem: Problem) -> set[str]:
         layers = range(1, len(problem.model.layers) + 1)
