@@ -176,6 +176,23 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
     file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML)."""
     import html as html_lib
 
+    body = markdown_html(markdown(solutions))
+    title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+            f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
+            f"</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def markdown_html(text_: str) -> str:
+    """This project's Markdown as HTML by markdown-it-py: raw HTML is never passed through (author text reaches it
+    escaped), and $...$ / $$...$$ math becomes \\(...\\) / \\[...\\] for MathJax, its body HTML-escaped."""
+    return _markdown_it().render(text_)
+
+
+@lru_cache(maxsize=None)
+def _markdown_it():
+    import html as html_lib
+
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -183,13 +200,8 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
         body = html_lib.escape(content.strip())
         return f'<div class="math">\\[{body}\\]</div>' if options.get("display_mode") else f"\\({body}\\)"
 
-    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
-                                                                        allow_space=True, allow_digits=True)
-    body = md.render(markdown(solutions))
-    title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
-    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
-            f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
-            f"</head>\n<body>\n{body}</body>\n</html>\n")
+    return MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
+                                                                          allow_space=True, allow_digits=True)
 
 
 _CSS = ("body{max-width:52rem;margin:2rem auto;padding:0 1rem;font-family:Georgia,serif;line-height:1.5}"
