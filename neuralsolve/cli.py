@@ -46,8 +46,9 @@ def cli():
     """Worked, exact model answers for neural-network exam problems.
 
     \b
-    Example:
+    Examples:
       neuralsolve solve problems/square-network.yaml
+      neuralsolve export exam.yaml --moodle --variants 30 -o quiz.xml
     """
 
 

@@ -324,15 +324,16 @@ def cloze_html(item: Item) -> str:
         by_hand = [s for s in item.symbolic if s.part == i]
         if by_hand:
             names = ", ".join(_code(s.name) for s in by_hand)
-            out.append(no_cloze(f"<p><em>Marked by hand, not in this question's automatic marks ("
-                                f"{'a symbolic answer' if len(by_hand) == 1 else 'symbolic answers'}, "
+            out.append(no_cloze(f"<p><em>Marked by hand, outside this question's automatic marks (not "
+                                f"{'a number' if len(by_hand) == 1 else 'numbers'}; "
                                 f"{_marks(sum(s.share for s in by_hand))} marks): {names}.</em></p>\n"))
     return "".join(out)
 
 
 def _category(path: list[str]) -> str:
-    """A Moodle category path; a / inside a name is doubled, as Moodle reads it."""
-    return "$course$/" + "/".join(p.replace("/", "//").strip() for p in path)
+    """A Moodle category path; a / inside a name is doubled, as Moodle reads it. Moodle shows names as HTML, so
+    author text in them is HTML-escaped (an exam titled A <i>B</i> is shown as written, not in italics)."""
+    return "$course$/" + "/".join(html_lib.escape(p.strip(), quote=False).replace("/", "//") for p in path)
 
 
 def moodle_xml(quiz: Quiz) -> str:
@@ -350,15 +351,15 @@ def moodle_xml(quiz: Quiz) -> str:
         for it in items:
             kind = "cloze" if it.blanks else "essay"
             lines.append(f'  <question type="{kind}">')
-            lines.append(f"    <name><text>{xml_text(it.name)}</text></name>")
+            lines.append(f"    <name><text>{xml_text(html_lib.escape(it.name, quote=False))}</text></name>")
             if it.blanks:
                 text = cloze_html(it)
             else:
                 names = ", ".join(_code(s.name) for s in it.symbolic)
                 text = no_cloze(it.head_html + "".join(it.tasks_html) +
-                                f"<p><em>Marked by hand (symbolic answers): {names}.</em></p>\n")
+                                f"<p><em>Marked by hand (answers that are not numbers): {names}.</em></p>\n")
             lines.append(f'    <questiontext format="html"><text>{xml_text(text)}</text></questiontext>')
-            lines.append(f'    <generalfeedback format="html"><text>{xml_text(it.worked_html)}</text>'
+            lines.append(f'    <generalfeedback format="html"><text>{xml_text(no_cloze(it.worked_html))}</text>'
                          "</generalfeedback>")
             if it.blanks:
                 lines.append("    <penalty>0.3333333</penalty>")
@@ -367,7 +368,8 @@ def moodle_xml(quiz: Quiz) -> str:
                               "    <responseformat>editor</responseformat>",
                               "    <responserequired>1</responserequired>",
                               "    <responsefieldlines>15</responsefieldlines>", "    <attachments>0</attachments>",
-                              f'    <graderinfo format="html"><text>{xml_text(it.worked_html)}</text></graderinfo>',
+                              f'    <graderinfo format="html"><text>{xml_text(no_cloze(it.worked_html))}</text>'
+                              "</graderinfo>",
                               '    <responsetemplate format="html"><text></text></responsetemplate>'])
             lines.extend(["    <hidden>0</hidden>", "  </question>"])
     lines.append("</quiz>")
@@ -469,8 +471,7 @@ def qti_assessment(quiz: Quiz) -> tuple[str, str]:
             out = []
             for it, b in members:
                 value, m = Decimal(b.value), Decimal(b.margin)
-                text = (it.head_html + it.tasks_html[b.part] + f"<p>Give {_code(b.name)} "
-                        f"(to at least {DEFAULT_SIG_FIGS} significant figures).</p>\n")
+                text = it.head_html + it.tasks_html[b.part] + f"<p>Give {_code(b.name)}.</p>\n"
                 out.append(_item_xml(_ident(aid, it.name, b.name), f"{it.name}: {b.name}", "numerical_question",
                                      points, text, it.worked_html, (_plain(value - m), _plain(value + m))))
             lines += _section(_ident(aid, "group", first_it.number, name), _quantity_title(first_it, first_b), points,
