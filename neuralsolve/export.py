@@ -19,8 +19,9 @@ quantity a part's marks are for (one per entry of a list or matrix of numbers). 
   Cloze question out of the sum of its weights; only the ratios matter in a quiz.
 
 A symbolic answer (an expression in the problem's names, or anything else that is not a finite real number) gets no
-box: the question text says which answers are left for marking by hand, and a warning lists them. A question with no
-numerical answer at all becomes an essay question (marked by hand, the worked solution as the grader's information).
+box, nor does a part the author answers in prose: the question text says what is left for marking by hand, and a
+warning lists it. A question with no numerical answer at all becomes an essay question (marked by hand, the worked
+solution as the grader's information).
 The worked solution is every question's general feedback.
 
 Canvas. Canvas's numerical questions take one answer each, so the zip holds one question group (a QTI section that
@@ -150,11 +151,20 @@ class Blank:
 
 @dataclass(frozen=True)
 class Symbolic:
-    """An asked answer that is not numerical: marked by hand."""
+    """What is marked by hand: an asked answer that is not numerical, or a part answered in prose (`written`)."""
 
-    name: str
+    name: str  # the answer's name, or for a written answer the part, "(a)" or "the task"
     part: int
     share: sympy.Rational
+    written: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"the written answer to {self.name}" if self.written else self.name
+
+    @property
+    def html(self) -> str:
+        return html_lib.escape(self.text) if self.written else _code(self.name)
 
 
 @dataclass(frozen=True)
@@ -218,7 +228,10 @@ def _item(q, ref, variant_code: str) -> Item:
     problem, answers = _exact(q, ref)
     blanks, symbolic = [], []
     for i, (part, asked) in enumerate(zip(problem.parts, answers.asked)):
-        if not asked:
+        if not asked:  # a part the author answers in prose: its marks are the grader's to give
+            if part.marks is not None:
+                label = q.solution.parts[i].label
+                symbolic.append(Symbolic(f"({label})" if label else "the task", i, part.marks, written=True))
             continue
         each = (part.marks if part.marks is not None else sympy.Integer(len(asked))) / len(asked)
         for name in asked:
@@ -261,10 +274,10 @@ def build(exam_path: str, seeds: list[int]) -> Quiz:
     questions = tuple(tuple(d.values()) for d in per_question)
     warnings = []
     for items in questions:
-        left = list(dict.fromkeys(s.name for it in items for s in it.symbolic))
+        left = list(dict.fromkeys(s.text for it in items for s in it.symbolic))
         if left:
-            warnings.append(f"warning: Question {items[0].number}: not marked automatically (not a number), "
-                            f"left for marking by hand: {', '.join(left)}")
+            warnings.append(f"warning: Question {items[0].number}: left for marking by hand (not a number, or "
+                            f"answered in prose): {', '.join(left)}")
     instructions = _html(to_markdown(exam.instructions, math=tex)) if exam.instructions else ""
     return Quiz(exam.title, instructions, questions, tuple(warnings))
 
@@ -323,10 +336,9 @@ def cloze_html(item: Item) -> str:
                        "</p>\n")
         by_hand = [s for s in item.symbolic if s.part == i]
         if by_hand:
-            names = ", ".join(_code(s.name) for s in by_hand)
-            out.append(no_cloze(f"<p><em>Marked by hand, outside this question's automatic marks (not "
-                                f"{'a number' if len(by_hand) == 1 else 'numbers'}; "
-                                f"{_marks(sum(s.share for s in by_hand))} marks): {names}.</em></p>\n"))
+            names = ", ".join(s.html for s in by_hand)
+            out.append(no_cloze(f"<p><em>Marked by hand, outside this question's automatic marks "
+                                f"({_marks(sum(s.share for s in by_hand))} marks): {names}.</em></p>\n"))
     return "".join(out)
 
 
@@ -355,9 +367,9 @@ def moodle_xml(quiz: Quiz) -> str:
             if it.blanks:
                 text = cloze_html(it)
             else:
-                names = ", ".join(_code(s.name) for s in it.symbolic)
+                names = ", ".join(s.html for s in it.symbolic)
                 text = no_cloze(it.head_html + "".join(it.tasks_html) +
-                                f"<p><em>Marked by hand (answers that are not numbers): {names}.</em></p>\n")
+                                f"<p><em>Marked by hand{': ' + names if names else ''}.</em></p>\n")
             lines.append(f'    <questiontext format="html"><text>{xml_text(text)}</text></questiontext>')
             lines.append(f'    <generalfeedback format="html"><text>{xml_text(no_cloze(it.worked_html))}</text>'
                          "</generalfeedback>")
@@ -476,14 +488,16 @@ def qti_assessment(quiz: Quiz) -> tuple[str, str]:
                                      points, text, it.worked_html, (_plain(value - m), _plain(value + m))))
             lines += _section(_ident(aid, "group", first_it.number, name), _quantity_title(first_it, first_b), points,
                               out)
-        by_hand = [it for it in items if it.symbolic]
+        by_hand = [it for it in items if it.symbolic or not it.blanks]
         if by_hand:
-            points = _points(sum(s.share for s in by_hand[0].symbolic))
+            first = by_hand[0]
+            points = _points(sum(s.share for s in first.symbolic) if first.symbolic else first.marks or 1)
             out = []
             for it in by_hand:
-                names = ", ".join(_code(s.name) for s in it.symbolic)
-                text = it.head_html + "".join(it.tasks_html[i] for i in sorted({s.part for s in it.symbolic}))
-                text += f"<p>Give {names} (marked by hand).</p>\n"
+                names = ", ".join(s.html for s in it.symbolic)
+                parts = sorted({s.part for s in it.symbolic}) or range(len(it.tasks_html))
+                text = it.head_html + "".join(it.tasks_html[i] for i in parts)
+                text += f"<p>Give {names} (marked by hand).</p>\n" if names else "<p>Marked by hand.</p>\n"
                 out.append(_item_xml(_ident(aid, it.name, "by hand"), f"{it.name}: marked by hand", "essay_question",
                                      points, text, it.worked_html))
             lines += _section(_ident(aid, "group", by_hand[0].number, "by hand"),

@@ -121,7 +121,10 @@ def numeric_quantities(q: dict) -> dict[str, sympy.Rational]:
     for p in q["parts"]:
         marks = sympy.Rational(p["marks"]) if p["marks"] else sympy.Integer(len(p["quantities"]))
         for name in p["quantities"]:
-            v = sympy.sympify(q["answers"][name], locals={s: sympy.Symbol(s) for s in q["symbols"]})
+            try:
+                v = sympy.sympify(q["answers"][name], locals={s: sympy.Symbol(s) for s in q["symbols"]})
+            except (TypeError, ValueError, SyntaxError):  # a symbolic matrix form only its kind reads
+                continue
             entries = list(v) if isinstance(v, (sympy.MatrixBase, list, tuple)) else [v]
             if not all(isinstance(x, sympy.Expr) and x.is_number for x in entries):
                 continue
@@ -195,6 +198,52 @@ def test_moodle_decimals_read_back_to_the_exact_answers(tmp_path, mixed):
         if number == 5:
             assert "Marked by hand" in text and "behaviour@s=0.01" in text
     assert counted > 20  # the sigmoid network's and the softmax's transcendental answers were among them
+
+
+def test_a_part_answered_in_prose_is_marked_by_hand(tmp_path):
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(f"exam:\n  title: Prose\n  questions:\n    - {ROOT / 'problems/rnn-threshold-forward.yaml'}\n",
+                    encoding="utf-8")
+    r = run("export", exam, "--moodle", "-o", tmp_path / "q.xml")
+    assert r.exit_code == 0, r.output
+    assert r.stderr == "warning: Question 1: left for marking by hand (not a number, or answered in prose): the " \
+                       "written answer to (a)\n"
+    ((_, qtype, q),) = moodle(tmp_path / "q.xml")
+    text = q.find("questiontext/text").text
+    assert qtype == "cloze" and "(3 marks): the written answer to (a)" in text
+    r = run("export", exam, "--qti", "-o", tmp_path / "q.zip")
+    assert r.exit_code == 0, r.output
+    groups = {s.get("title"): s for s in _qti(tmp_path / "q.zip").iter(f"{QTI}section") if s.get("title")}
+    by_hand = groups["Question 1: marked by hand"]
+    assert by_hand.find(f".//{QTI}points_per_item").text == "3"
+    assert by_hand.find(f".//{QTI}fieldentry").text == "essay_question"
+
+
+@pytest.mark.slow
+def test_every_gallery_problem_exports_with_answers_that_match_its_key(tmp_path):
+    exam = tmp_path / "all.yaml"
+    exam.write_text("exam:\n  title: Gallery\n  questions:\n" + "".join(
+        f"    - {p}\n" for p in sorted((ROOT / "problems").glob("*.yaml"))), encoding="utf-8")
+    seeds = [variant_seed(1, 0)]
+    key = keys(exam, seeds)
+    assert run("export", exam, "--moodle", "--seed", 1, "-o", tmp_path / "q.xml").exit_code == 0
+    for _, qtype, q in moodle(tmp_path / "q.xml"):
+        doc = key[question_of(q.find("name/text").text)]
+        found = boxes(q.find("questiontext/text").text)
+        assert [b["name"] for b in found] == list(numeric_quantities(doc))
+        assert qtype == ("cloze" if found else "essay")
+        for b in found:
+            want = exact(doc, b["name"])
+            assert abs(sympy.Rational(b["value"]) - want) <= sympy.Rational(b["margin"])
+    assert run("export", exam, "--qti", "--seed", 1, "-o", tmp_path / "q.zip").exit_code == 0
+    items = list(_qti(tmp_path / "q.zip").iter(f"{QTI}item"))
+    for item in items:
+        if item.find(f".//{QTI}vargte") is None:
+            continue
+        (title_q, name) = item.get("title").split(": ", 1)
+        want = exact(key[question_of(title_q)], name)
+        assert sympy.Rational(item.find(f".//{QTI}vargte").text) <= want <= sympy.Rational(
+            item.find(f".//{QTI}varlte").text)
 
 
 # -- (c) author text cannot inject XML, HTML or Cloze --------------------------------------------------------------
