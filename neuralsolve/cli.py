@@ -308,12 +308,12 @@ def export(exam_file, fmt, variants, seed, code, output):
         data = ex.moodle_xml(quiz) if fmt == "moodle" else ex.qti_zip(quiz)
     except ProblemError as err:
         _fail(err)
-    for w in quiz.warnings:
-        click.echo(w, err=True)
     try:
         write_atomic(Path(output), data)
     except ProblemError as err:
         _fail(err)
+    for w in quiz.warnings:
+        click.echo(w, err=True)
     n = sum(len(items) for items in quiz.questions)
     click.echo(f"{len(quiz.questions)} question{'s' if len(quiz.questions) != 1 else ''}, {n} question variant"
                f"{'s' if n != 1 else ''} from {len(seeds)} exam variant{'s' if len(seeds) != 1 else ''} written to "
