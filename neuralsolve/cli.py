@@ -285,11 +285,13 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
 def export(exam_file, fmt, variants, seed, code, output):
     """Write an exam's variants as a quiz for Moodle or Canvas.
 
-    Each exam question becomes a pool holding one question per variant, so
-    that each student is given one variant. Every numerical answer is marked
+    Each exam question becomes a pool with one question per variant (Moodle:
+    a category; Canvas: a question group per answer), so that each student
+    is given one variant. Every numerical answer is marked
     within half a unit of its third significant figure; the worked solution
-    is the question's feedback. Symbolic answers are left for marking by hand
-    (a warning lists them). The file is written atomically.
+    is the question's feedback. Answers that are not numbers, and parts
+    answered in prose, are left for marking by hand (a warning lists them).
+    The file is written atomically.
 
     \b
     Examples:
