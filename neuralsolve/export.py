@@ -259,13 +259,17 @@ def _worked(q, m) -> str:
 def build(exam_path: str, seeds: list[int]) -> Quiz:
     """Every variant of the exam for these seeds, as quiz items: one per exam question and distinct variant."""
     from .authortext import to_markdown
+    from .draws import code_of
     from .exam import build_variant, load_exam
     from .latex import tex
 
     exam = load_exam(exam_path)
     per_question: list[dict] = [{} for _ in exam.questions]
     for seed in seeds:
-        v = build_variant(exam, seed)
+        try:
+            v = build_variant(exam, seed)
+        except ProblemError as err:  # one variant that cannot be built stops the quiz: say which
+            raise ProblemError(f"exam variant {code_of(seed)}: {err.message}", err.file, err.line, err.col) from None
         for q in v.questions:
             ref = exam.questions[q.number - 1]
             key = (q.file, q.code)

@@ -407,6 +407,17 @@ def test_an_unwritable_output_is_one_line(tmp_path, fmt, suffix):
     assert r.stdout == ""
 
 
+def test_a_variant_that_cannot_be_built_is_one_line_naming_it(tmp_path):
+    (tmp_path / "bad.yaml").write_text("title: Bad\nevaluate:\n  name: v\n  formula: log(a)\n  values: {a: 0}\n"
+                                       "parts:\n  - ask: value\n", encoding="utf-8")
+    exam = tmp_path / "exam.yaml"
+    exam.write_text("exam:\n  title: Bad\n  questions:\n    - bad.yaml\n", encoding="utf-8")
+    r = run("export", exam, "--moodle", "-o", tmp_path / "q.xml")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.output
+    assert r.stderr.startswith(f"{tmp_path / 'bad.yaml'}:") and ": exam variant " in r.stderr
+    assert not (tmp_path / "q.xml").exists()
+
+
 def test_export_needs_a_platform(tmp_path):
     r = run("export", EXAM, "-o", tmp_path / "q.xml")
     assert r.exit_code == 2 and "--moodle" in r.output and not (tmp_path / "q.xml").exists()
