@@ -427,3 +427,31 @@ def test_the_zip_is_a_zip_in_memory_too(tmp_path):
     out = tmp_path / "q.zip"
     assert run("export", EXAM, "--qti", "-o", out).exit_code == 0
     assert zipfile.ZipFile(io.BytesIO(out.read_bytes())).testzip() is None
+
+
+@pytest.mark.slow
+def test_headless_chromium_typesets_the_moodle_question_text(tmp_path, mixed):
+    """The braces written as character references are braces to MathJax: every formula typesets, none an error."""
+    import subprocess
+
+    from .test_media_html import LOCAL_MATHJAX, _chromium
+
+    exe = _chromium()
+    out = tmp_path / "quiz.xml"
+    assert run("export", mixed, "--moodle", "-o", out).exit_code == 0
+    texts = []
+    for _, _, q in moodle(out):
+        text = q.find("questiontext/text").text
+        texts.append(ANSWER.sub('<input size="8">', text))  # as Moodle shows a box
+        texts.append(q.find("generalfeedback/text").text)
+    body = "\n".join(texts)
+    page = tmp_path / "page.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><script src="file://{LOCAL_MATHJAX}'
+                    f'?config=TeX-AMS_CHTML"></script></head><body>{body}</body></html>', encoding="utf-8")
+    expected = body.count('<div class="math">') + body.count('class="math inline"')
+    dom = subprocess.run([exe, "--headless", "--disable-gpu", "--no-sandbox", "--allow-file-access-from-files",
+                          "--virtual-time-budget=60000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=180).stdout
+    rendered = len(re.findall(r'id="MathJax-Element-\d+-Frame"', dom))
+    assert expected > 0 and rendered == expected, (rendered, expected)
+    assert not re.search(r'class="mjx-merror"|class="MathJax_Error"|class="mjx-noError"', dom)  # noErrors marks
