@@ -58,8 +58,9 @@ def cli():
     """Worked, exact model answers for neural-network exam problems.
 
     \b
-    Example:
+    Examples:
       neuralsolve solve problems/square-network.yaml
+      neuralsolve export exam.yaml --moodle --variants 30 -o quiz.xml
     """
 
 
@@ -245,12 +246,30 @@ def validate(files):
         sys.exit(2)
 
 
+def _exam_variants(f):
+    """The options that choose an exam's variants, shared by exam and export."""
+    f = click.option("--variant", "code", metavar="CODE", help="Rebuild this one variant (its code is on its sheet).")(f)
+    f = click.option("--seed", type=int, default=0, show_default=True,
+                     help="The exam seed: the same seed gives the same bytes.")(f)
+    return click.option("-n", "--variants", type=click.IntRange(1, 10_000), default=1, show_default=True,
+                        help="How many variants to draw.")(f)
+
+
+def _seeds(variants: int, seed: int, code: str | None) -> list[int]:
+    """The seeds of the variants asked for: the one CODE stands for, else `variants` drawn from the exam seed."""
+    from .draws import seed_of, variant_seed
+
+    if code is not None:
+        try:
+            return [seed_of(code)]
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+    return [variant_seed(seed, i) for i in range(variants)]
+
+
 @cli.command()
 @click.argument("exam_file", type=click.Path(dir_okay=False))
-@click.option("-n", "--variants", type=click.IntRange(1, 10_000), default=1, show_default=True,
-              help="How many variants to draw.")
-@click.option("--seed", type=int, default=0, show_default=True, help="The exam seed: the same seed gives the same bytes.")
-@click.option("--variant", "code", metavar="CODE", help="Rebuild this one variant (its code is on its sheet).")
+@_exam_variants
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="The output folder.")
 @click.option("--no-pdf", is_flag=True, help="Write LaTeX, Markdown and JSON only (no pdflatex).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Processes to use (default: all cores).")
@@ -273,7 +292,6 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     from . import batch
     from .exam import load_exam
     from .pdf import pdflatex
-    from .draws import seed_of, variant_seed
 
     try:
         load_exam(exam_file)
@@ -281,13 +299,7 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
             pdflatex()
     except ProblemError as err:
         _fail(err)
-    if code is not None:
-        try:
-            seeds = [seed_of(code)]
-        except ValueError as exc:
-            raise click.UsageError(str(exc)) from None
-    else:
-        seeds = [variant_seed(seed, i) for i in range(variants)]
+    seeds = _seeds(variants, seed, code)
     err_console = Console(stderr=True, highlight=False)
     with Progress(TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
@@ -306,6 +318,53 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
                                          "where: conditions)" if rejected else ""))
     if failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("exam_file", type=click.Path(dir_okay=False))
+@click.option("--moodle", "fmt", flag_value="moodle", help="Moodle XML: a category per question, Cloze variants in it.")
+@click.option("--qti", "fmt", flag_value="qti", help="A QTI 1.2 zip for Canvas: a question group per question and "
+                                                     "answer, one numerical item per variant.")
+@_exam_variants
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The output file.")
+def export(exam_file, fmt, variants, seed, code, output):
+    """Write an exam's variants as a quiz for Moodle or Canvas.
+
+    Each exam question becomes a pool with one question per variant (Moodle:
+    a category; Canvas: a question group per answer), so that each student
+    is given one variant. Every numerical answer is marked
+    within half a unit of its third significant figure; the worked solution
+    is the question's feedback. Answers that are not numbers, and parts
+    answered in prose, are left for marking by hand (a warning lists them).
+    The file is written atomically.
+
+    \b
+    Examples:
+      neuralsolve export exam.yaml --moodle --variants 30 --seed 2026 -o quiz.xml
+      neuralsolve export exam.yaml --qti --variants 30 --seed 2026 -o quiz.zip
+    """
+    from . import export as ex
+
+    if fmt is None:
+        raise click.UsageError("choose a platform: --moodle (Moodle XML) or --qti (a QTI zip for Canvas)")
+    seeds = _seeds(variants, seed, code)
+    try:
+        if fmt == "qti":
+            ex.refuse_pools_for_qti(exam_file)
+        quiz = ex.build(exam_file, seeds)
+        data = ex.moodle_xml(quiz) if fmt == "moodle" else ex.qti_zip(quiz)
+    except ProblemError as err:
+        _fail(err)
+    try:
+        write_atomic(Path(output), data)
+    except ProblemError as err:
+        _fail(err)
+    for w in quiz.warnings:
+        click.echo(w, err=True)
+    n = sum(len(items) for items in quiz.questions)
+    click.echo(f"{len(quiz.questions)} question{'s' if len(quiz.questions) != 1 else ''}, {n} question variant"
+               f"{'s' if n != 1 else ''} from {len(seeds)} exam variant{'s' if len(seeds) != 1 else ''} written to "
+               f"{output}")
 
 
 def _finite(ctx, param, value):

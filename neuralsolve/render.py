@@ -61,6 +61,7 @@ def _text_env() -> jinja2.Environment:
     env.filters["fold"] = _fold
     env.filters["prose_md"] = _prose_md
     env.filters["figure_key"] = _figure_key
+    env.globals.update(figure_prefix="", inline_figures=False)  # templates rendered without them (exports)
     return env
 
 
@@ -82,11 +83,19 @@ def figure_files(obj, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix + f.file, f.svg) for f in figures(obj)]
 
 
+_INLINE: dict[str, str] = {}  # placeholder -> SVG, for markdown_html (the same picture, the same key)
+
+
 def _figure_key(fig) -> str:
-    """A placeholder paragraph the HTML page replaces with the figure's SVG (the same picture, the same key)."""
+    """A placeholder paragraph that markdown_html replaces with the figure's SVG."""
     import hashlib
 
-    return "NSFIGURE" + hashlib.sha256(fig.svg.encode()).hexdigest()[:24]
+    key = "NSFIGURE" + hashlib.sha256(fig.svg.encode()).hexdigest()[:24]
+    _INLINE[key] = fig.svg
+    return key
+
+
+_PLACEHOLDER = re.compile(r"<p>(NSFIGURE[0-9a-f]{24})</p>")
 
 
 def _italic_md(s: str) -> str:
@@ -203,6 +212,26 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
     file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML)."""
     import html as html_lib
 
+    body = markdown_html(markdown(solutions, inline_figures=True))
+    title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
+            f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
+            f"</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def markdown_html(text_: str) -> str:
+    """This project's Markdown as HTML by markdown-it-py: raw HTML is never passed through (author text reaches it
+    escaped), and $...$ / $$...$$ math becomes \\(...\\) / \\[...\\] for MathJax, its body HTML-escaped. A figure
+    rendered inline (its placeholder paragraph) becomes its SVG: the project drew it, no author markup is in it."""
+    body = _markdown_it().render(text_)
+    return _PLACEHOLDER.sub(lambda m: f'<figure class="picture">{_INLINE[m.group(1)]}</figure>'
+                            if m.group(1) in _INLINE else m.group(0), body)
+
+
+@lru_cache(maxsize=None)
+def _markdown_it():
+    import html as html_lib
+
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -210,15 +239,8 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
         body = html_lib.escape(content.strip())
         return f'<div class="math">\\[{body}\\]</div>' if options.get("display_mode") else f"\\({body}\\)"
 
-    md = MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
-                                                                        allow_space=True, allow_digits=True)
-    body = md.render(markdown(solutions, inline_figures=True))
-    for fig in figures(solutions):  # each figure's SVG in place (the project drew it: no author markup in it)
-        body = body.replace(f"<p>{_figure_key(fig)}</p>", f'<figure class="picture">{fig.svg}</figure>')
-    title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
-    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
-            f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
-            f"</head>\n<body>\n{body}</body>\n</html>\n")
+    return MarkdownIt("commonmark", {"html": False}).enable("table").use(dollarmath_plugin, renderer=math,
+                                                                          allow_space=True, allow_digits=True)
 
 
 _CSS = ("body{max-width:52rem;margin:2rem auto;padding:0 1rem;font-family:Georgia,serif;line-height:1.5}"
