@@ -39,6 +39,7 @@ seeds and options give the same bytes (the zip has fixed dates and permissions a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html as html_lib
 import io
@@ -153,14 +154,14 @@ class Blank:
 class Symbolic:
     """What is marked by hand: an asked answer that is not numerical, or a part answered in prose (`written`)."""
 
-    name: str  # the answer's name, or for a written answer the part, "(a)" or "the task"
+    name: str  # the answer's name, or for a part answered in words or drawn, the part: "(a)" or "the task"
     part: int
     share: sympy.Rational
     written: bool = False
 
     @property
     def text(self) -> str:
-        return f"the written answer to {self.name}" if self.written else self.name
+        return f"{self.name}, answered in words or a drawing" if self.written else self.name
 
     @property
     def html(self) -> str:
@@ -352,6 +353,29 @@ def _category(path: list[str]) -> str:
     return "$course$/" + "/".join(html_lib.escape(p.strip(), quote=False).replace("/", "//") for p in path)
 
 
+_FIGURE = re.compile(r'<figure class="picture">(<svg .*?</svg>\n?)</figure>', re.S)
+
+
+def _figures_as_files(html: str, base: str) -> tuple[str, list[tuple[str, str]]]:
+    """The figures a worked answer holds inline, as image files instead (LMS editors strip inline SVG): the HTML
+    with <img src="BASE/fig-HASH.svg">, and (name, SVG) for each."""
+    files: list[tuple[str, str]] = []
+
+    def swap(m):
+        svg_text = m.group(1)
+        name = f"fig-{hashlib.sha256(svg_text.encode()).hexdigest()[:16]}.svg"
+        if name not in [f for f, _ in files]:
+            files.append((name, svg_text))
+        return f'<p><img src="{base}/{name}" alt="figure"></p>'
+
+    return _FIGURE.sub(swap, html), files
+
+
+def _moodle_files(files) -> str:
+    return "".join(f'<file name="{n}" path="/" encoding="base64">{base64.b64encode(t.encode()).decode()}</file>'
+                   for n, t in files)
+
+
 def moodle_xml(quiz: Quiz) -> str:
     """The quiz as Moodle XML: an exam category, a category per question, and its variants in it."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
@@ -375,8 +399,9 @@ def moodle_xml(quiz: Quiz) -> str:
                 text = no_cloze(it.head_html + "".join(it.tasks_html) +
                                 f"<p><em>Marked by hand{': ' + names if names else ''}.</em></p>\n")
             lines.append(f'    <questiontext format="html"><text>{xml_text(text)}</text></questiontext>')
-            lines.append(f'    <generalfeedback format="html"><text>{xml_text(no_cloze(it.worked_html))}</text>'
-                         "</generalfeedback>")
+            worked, files = _figures_as_files(it.worked_html, "@@PLUGINFILE@@")
+            lines.append(f'    <generalfeedback format="html"><text>{xml_text(no_cloze(worked))}</text>'
+                         f"{_moodle_files(files)}</generalfeedback>")
             if it.blanks:
                 lines.append("    <penalty>0.3333333</penalty>")
             else:
@@ -384,8 +409,8 @@ def moodle_xml(quiz: Quiz) -> str:
                               "    <responseformat>editor</responseformat>",
                               "    <responserequired>1</responserequired>",
                               "    <responsefieldlines>15</responsefieldlines>", "    <attachments>0</attachments>",
-                              f'    <graderinfo format="html"><text>{xml_text(no_cloze(it.worked_html))}</text>'
-                              "</graderinfo>",
+                              f'    <graderinfo format="html"><text>{xml_text(no_cloze(worked))}</text>'
+                              f"{_moodle_files(files)}</graderinfo>",
                               '    <responsetemplate format="html"><text></text></responsetemplate>'])
             lines.extend(["    <hidden>0</hidden>", "  </question>"])
     lines.append("</quiz>")
@@ -465,9 +490,17 @@ def _quantity_title(it: Item, b) -> str:
     return f"Question {it.number}" + (f" ({label})" if label else "") + f": {b.name}"
 
 
-def qti_assessment(quiz: Quiz) -> tuple[str, str]:
-    """The assessment's identifier and its QTI 1.2 XML: a group (pick 1 over variants) per question and quantity."""
+def qti_assessment(quiz: Quiz, figures: dict | None = None) -> tuple[str, str]:
+    """The assessment's identifier and its QTI 1.2 XML: a group (pick 1 over variants) per question and quantity.
+    The worked answers' figures go into `figures` (name -> SVG), files of the zip under figures/."""
     _refuse_small(quiz)
+    figures = {} if figures is None else figures
+
+    def worked(it) -> str:
+        text, files = _figures_as_files(it.worked_html, "$IMS-CC-FILEBASE$/figures")
+        figures.update(files)
+        return text
+
     aid = _ident("assessment", quiz.title)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<questestinterop xmlns="http://www.imsglobal.org/xsd/ims_qtiasiv1p2" '
@@ -489,7 +522,7 @@ def qti_assessment(quiz: Quiz) -> tuple[str, str]:
                 value, m = Decimal(b.value), Decimal(b.margin)
                 text = it.head_html + it.tasks_html[b.part] + f"<p>Give {_code(b.name)}.</p>\n"
                 out.append(_item_xml(_ident(aid, it.name, b.name), f"{it.name}: {b.name}", "numerical_question",
-                                     points, text, it.worked_html, (_plain(value - m), _plain(value + m))))
+                                     points, text, worked(it), (_plain(value - m), _plain(value + m))))
             lines += _section(_ident(aid, "group", first_it.number, name), _quantity_title(first_it, first_b), points,
                               out)
         by_hand = [it for it in items if it.symbolic or not it.blanks]
@@ -503,28 +536,33 @@ def qti_assessment(quiz: Quiz) -> tuple[str, str]:
                 text = it.head_html + "".join(it.tasks_html[i] for i in parts)
                 text += f"<p>Give {names} (marked by hand).</p>\n" if names else "<p>Marked by hand.</p>\n"
                 out.append(_item_xml(_ident(aid, it.name, "by hand"), f"{it.name}: marked by hand", "essay_question",
-                                     points, text, it.worked_html))
+                                     points, text, worked(it)))
             lines += _section(_ident(aid, "group", by_hand[0].number, "by hand"),
                               f"Question {by_hand[0].number}: marked by hand", points, out)
     lines += ["    </section>", "  </assessment>", "</questestinterop>"]
     return aid, "\n".join(lines) + "\n"
 
 
-def _manifest(aid: str, href: str) -> str:
+def _manifest(aid: str, href: str, figures=()) -> str:
     return "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<manifest identifier="{_ident("manifest", aid)}" xmlns="http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1">',
         "  <metadata>", "    <schema>IMS Content</schema>", "    <schemaversion>1.1.3</schemaversion>", "  </metadata>",
         "  <organizations/>", "  <resources>",
         f'    <resource identifier="{aid}" type="imsqti_xmlv1p2" href="{href}">',
-        f'      <file href="{href}"/>', "    </resource>", "  </resources>", "</manifest>"]) + "\n"
+        f'      <file href="{href}"/>', "    </resource>",
+        *[f'    <resource identifier="{_ident("figure", n)}" type="webcontent" href="figures/{n}">'
+          f'<file href="figures/{n}"/></resource>' for n in figures],
+        "  </resources>", "</manifest>"]) + "\n"
 
 
 def qti_zip(quiz: Quiz) -> bytes:
     """The QTI zip Canvas imports: imsmanifest.xml and one assessment, byte for byte the same every run."""
-    aid, assessment = qti_assessment(quiz)
+    figures: dict[str, str] = {}
+    aid, assessment = qti_assessment(quiz, figures)
     href = f"{aid}/{aid}.xml"
-    files = {"imsmanifest.xml": _manifest(aid, href), href: assessment}
+    files = {"imsmanifest.xml": _manifest(aid, href, sorted(figures)), href: assessment}
+    files.update({f"figures/{n}": t for n, t in figures.items()})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for name in sorted(files):

@@ -206,16 +206,16 @@ def test_a_part_answered_in_prose_is_marked_by_hand(tmp_path):
                     encoding="utf-8")
     r = run("export", exam, "--moodle", "-o", tmp_path / "q.xml")
     assert r.exit_code == 0, r.output
-    assert r.stderr == "warning: Question 1: left for marking by hand (not a number, or answered in prose): the " \
-                       "written answer to (a)\n"
+    assert r.stderr == "warning: Question 1: left for marking by hand (not a number, or answered in prose): (a), " \
+                       "answered in words or a drawing, (b), answered in words or a drawing\n"
     ((_, qtype, q),) = moodle(tmp_path / "q.xml")
     text = q.find("questiontext/text").text
-    assert qtype == "cloze" and "(3 marks): the written answer to (a)" in text
+    assert qtype == "cloze" and "(3 marks): (a), answered in words or a drawing" in text
     r = run("export", exam, "--qti", "-o", tmp_path / "q.zip")
     assert r.exit_code == 0, r.output
     groups = {s.get("title"): s for s in _qti(tmp_path / "q.zip").iter(f"{QTI}section") if s.get("title")}
     by_hand = groups["Question 1: marked by hand"]
-    assert by_hand.find(f".//{QTI}points_per_item").text == "3"
+    assert by_hand.find(f".//{QTI}points_per_item").text == "7"  # (a) 3 marks and the drawing (b) 4
     assert by_hand.find(f".//{QTI}fieldentry").text == "essay_question"
 
 
@@ -300,7 +300,8 @@ def test_cloze_feedback_escapes_what_moodle_reads_as_syntax():
 def _qti(path):
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-        assert names == sorted(names) and "imsmanifest.xml" in names and len(names) == 2
+        assert names == sorted(names) and "imsmanifest.xml" in names
+        assert len([n for n in names if not n.startswith("figures/")]) == 2  # the manifest and the assessment
         for info in z.infolist():
             assert info.date_time == (1980, 1, 1, 0, 0, 0) and info.external_attr >> 16 == 0o100644
         manifest = ET.fromstring(z.read("imsmanifest.xml"))
@@ -455,3 +456,24 @@ def test_headless_chromium_typesets_the_moodle_question_text(tmp_path, mixed):
     rendered = len(re.findall(r'id="MathJax-Element-\d+-Frame"', dom))
     assert expected > 0 and rendered == expected, (rendered, expected)
     assert not re.search(r'class="mjx-merror"|class="MathJax_Error"|class="mjx-noError"', dom)  # noErrors marks
+
+
+def test_a_worked_figure_travels_as_an_image_file(tmp_path):
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(f"exam:\n  title: Drawn\n  questions:\n    - {ROOT / 'problems/rnn-threshold-forward.yaml'}\n",
+                    encoding="utf-8")
+    assert run("export", exam, "--moodle", "-o", tmp_path / "q.xml").exit_code == 0
+    ((_, _, q),) = moodle(tmp_path / "q.xml")
+    fb = q.find("generalfeedback")
+    (f,) = fb.findall("file")
+    assert f.get("encoding") == "base64" and f"@@PLUGINFILE@@/{f.get('name')}" in fb.find("text").text
+    import base64
+
+    ET.fromstring(base64.b64decode(f.text))  # the SVG itself
+    assert "<svg" not in fb.find("text").text
+    assert run("export", exam, "--qti", "-o", tmp_path / "q.zip").exit_code == 0
+    with zipfile.ZipFile(tmp_path / "q.zip") as z:
+        svgs = [n for n in z.namelist() if n.startswith("figures/") and n.endswith(".svg")]
+        assert len(svgs) == 1
+        assert svgs[0] in z.read("imsmanifest.xml").decode()
+        assert any(f"$IMS-CC-FILEBASE$/{svgs[0]}" in z.read(n).decode() for n in z.namelist() if n.endswith(".xml"))
