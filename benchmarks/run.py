@@ -11,6 +11,9 @@
 6. symbolic layered graphs (no values) of growing depth and width: written-out gradients have a term per
    path, so the answer's length grows as width^depth; the cost per symbol written should not grow, and
    a problem past the limit should be refused in about the time it takes to load.
+7. diagrams: a chain of N equations drawn (layout, label placement, TikZ and SVG): the cost per node should
+   stay flat as N grows; layered networks of growing width, where each label has more edges near it (the
+   cost per edge grows with how crowded a gap is, and a diagram past the legible limit is refused at once).
 """
 
 from __future__ import annotations
@@ -152,11 +155,35 @@ def symbolic():
               f"{1e6 * elapsed / symbols:5.1f} us per symbol   {size / 1000:7.1f} kB written")
 
 
+def figures():
+    from neuralsolve import diagrams, picture
+
+    print("== 7. diagrams: layout + labels + TikZ + SVG")
+    for n in (25, 50, 100):
+        g = loads(chain_yaml(n)).model
+        el = best(lambda: (picture.svg(p := diagrams.equations(g)), picture.tikz(p)))
+        print(f"  chain of {n:3d} equations   {len(g.nodes):4d} nodes   {el:6.3f} s   "
+              f"{1e3 * el / len(g.nodes):5.2f} ms per node")
+    for w in (2, 4, 6, 8):
+        g = loads(network_yaml(random.Random(1), [w] * 4)).model
+        el = best(lambda: (picture.svg(p := diagrams.network(g)), picture.tikz(p)))
+        edges = 3 * w * w
+        print(f"  network {w}-{w}-{w}-{w}   {edges:4d} labelled edges   {el:6.3f} s   "
+              f"{1e3 * el / edges:5.2f} ms per edge")
+    g = loads(network_yaml(random.Random(1), [16] * 4)).model
+    t = time.perf_counter()
+    try:
+        diagrams.network(g)
+    except diagrams.TooLarge:
+        print(f"  network 16-16-16-16 ({3 * 256} edges)   refused in {time.perf_counter() - t:.3f} s")
+
+
 if __name__ == "__main__":
-    sections = {"chains": chains, "symbolic": symbolic}  # python benchmarks/run.py chains: that section alone
+    sections = {"chains": chains, "symbolic": symbolic, "figures": figures}  # python benchmarks/run.py chains: that section alone
     if sys.argv[1:2] and sys.argv[1] in sections:
         sections[sys.argv[1]]()
     else:
         main()
         chains()
         symbolic()
+        figures()

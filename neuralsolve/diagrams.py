@@ -20,7 +20,12 @@ import sympy
 
 from .picture import Diagram, Picture, width, EDGE_PT
 
-MAX_NODES = 400  # a diagram beyond this is no figure anybody reads; a located error says so
+MAX_NODES = 120  # a diagram beyond these is no figure anybody reads (a page holds about this much), and
+MAX_EDGES = 300  # placing its labels grows with how crowded it is: a located error says so instead
+
+
+class TooLarge(ValueError):
+    """A diagram with more nodes or connections than a page can show legibly."""
 
 
 def num_tex(v) -> str:
@@ -54,11 +59,15 @@ def layered(columns: list[list[tuple]], edges: list[tuple], notes: list[tuple] =
     """Nodes in columns (each (id, tex, shape, style)), edges (source, target, label tex[, bend]),
     notes (node id, tex, side: above/below/left/right). Columns are ordered by barycentre sweeps (unless
     `order` is False) and spread until nothing overlaps."""
+    n = sum(len(c) for c in columns)
+    if n > MAX_NODES or len(edges) > MAX_EDGES:
+        raise TooLarge(f"the diagram would have {n} nodes and {len(edges)} connections, more than a page shows "
+                       f"legibly (at most {MAX_NODES} and {MAX_EDGES}); draw a smaller part of it")
     if order:
         columns = _sweep(columns, edges)
     best = None
-    for attempt in range(8):
-        pic = _place(columns, edges, notes, gap_x * (1 + 0.25 * attempt), gap_y * (1 + 0.12 * attempt))
+    for attempt in range(4):
+        pic = _place(columns, edges, notes, gap_x * (1 + 0.4 * attempt), gap_y * (1 + 0.2 * attempt))
         hits = len(pic.collisions())
         if best is None or hits < best[0]:
             best = (hits, pic)
@@ -128,7 +137,8 @@ def _detour(a, b, nodes) -> float:
     """0 for an edge whose straight line clears every other node, else a bend (degrees) whose arc does."""
     from .picture import _bent_point, _crosses
 
-    others = [n for n in nodes if n.id not in (a.id, b.id)]
+    lo_x, hi_x = min(a.x, b.x) - 1.5, max(a.x, b.x) + 1.5  # only nodes between the ends can be in the way
+    others = [n for n in nodes if n.id not in (a.id, b.id) and lo_x <= n.x <= hi_x]
     if not any(_crosses(n.box(), (a.x, a.y), (b.x, b.y)) for n in others):
         return 0.0
     for bend in (25.0, -25.0, 40.0, -40.0, 55.0, -55.0):

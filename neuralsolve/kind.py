@@ -91,10 +91,16 @@ def _diagram_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:
 
 
 def _diagram_steps(view, ask: Ask) -> list:
+    from .diagrams import TooLarge
+    from .errors import ProblemError
     from .latex import tex_escape
     from .picture import figure
 
-    what, what_tex, pic, legend = view.problem.kind.diagram(view.problem, ask.arg)
+    try:
+        what, what_tex, draw, legend = view.problem.kind.diagram(view.problem, ask.arg)
+        pic = draw()
+    except TooLarge as exc:
+        raise ProblemError(f"diagram: {exc}", ask.where.file, ask.where.line, ask.where.col) from None
     cap = what[0].upper() + what[1:] + (f": {legend}" if legend else "") + "."
     cap_tex = what_tex[0].upper() + what_tex[1:] + (f": {tex_escape(legend)}" if legend else "") + "."
     return [figure(pic, "diagram", cap, cap_tex)]
@@ -182,8 +188,9 @@ class Kind:
         return dict(getattr(problem.model, "tex", {}) or {})
 
     def diagram(self, problem: Problem, of: str | None = None):
-        """(what it shows as text, as LaTeX, the picture.Picture, a legend) for the `diagram` ask (`of`: only what
-        leads to that quantity); kinds with a structure implement it and put `diagram_ask()` in their ask table."""
+        """(what it shows as text, as LaTeX, a function drawing the picture.Picture, a legend) for the `diagram`
+        ask (`of`: only what leads to that quantity). Kinds with a structure implement it and put `diagram_ask()`
+        in their ask table; the drawing is made only when a part shows it (the question sheet needs the words)."""
         raise NotImplementedError
 
     def sheet_notes(self, problem: Problem) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 
 # -- labels: LaTeX math as runs of text for SVG, and a width estimate ------------
@@ -51,6 +52,7 @@ class Run:
     level: int = 0
 
 
+@lru_cache(maxsize=4096)
 def runs(tex: str) -> tuple[Run, ...]:
     """A label's LaTeX (the subset the project writes: names, numbers, sub- and superscripts, Greek,
     \\mathbf, \\operatorname, \\hat, \\frac as a/b) as runs of text. Anything else shows as its letters."""
@@ -153,6 +155,7 @@ def plain(tex: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=4096)
 def width(tex: str, size: float) -> float:
     """The printed width of a label in cm at a font size in pt (an estimate that errs wide)."""
     em = size * 0.03528  # cm per pt
@@ -298,11 +301,13 @@ class Picture:
         items += [(f"label {e.tex} on {e.source}->{e.target}", _box_at(e.at[0], e.at[1], e.tex, EDGE_PT))
                   for e in self.edges if e.tex and e.at]
         items += [(f"text {t.tex}", _text_box(t)) for t in self.texts if self.what == "diagram"]
+        grid = _Grid()
         out = []
-        for i in range(len(items)):
-            for j in range(i + 1, len(items)):
-                if _overlap(items[i][1], items[j][1], 0.0):
-                    out.append((items[i][0], items[j][0]))
+        for i, (name, box) in enumerate(items):
+            for j in sorted(grid.near(box)):
+                if _overlap(items[j][1], box, 0.0):
+                    out.append((items[j][0], name))
+            grid.add(box, i)
         return out
 
 
@@ -348,12 +353,18 @@ class Diagram:
 
     def finish(self) -> Picture:
         nodes = {n.id: n for n in self.nodes}
-        taken = [n.box() for n in self.nodes] + [_text_box(t) for t in self.texts]
-        segments = []  # every straight edge, so that a label sits clear of the edges it does not belong to
+        taken = _Grid()
+        for b in [n.box() for n in self.nodes] + [_text_box(t) for t in self.texts]:
+            taken.add(b, b)
+        segments = _Grid()  # every straight edge, so that a label sits clear of the edges it does not belong to
         for k, e in enumerate(self.edges):
             a, b = nodes[e.source], nodes[e.target]
             if not e.bend:
-                segments.append((k, a.boundary(b.x - a.x, b.y - a.y), b.boundary(a.x - b.x, a.y - b.y)))
+                p, q = a.boundary(b.x - a.x, b.y - a.y), b.boundary(a.x - b.x, a.y - b.y)
+                segments.add_segment(p, q, (k, p, q))
+        fan_in: dict[str, int] = {}
+        for e in self.edges:
+            fan_in[e.target] = fan_in.get(e.target, 0) + 1
         placed = []
         for k, e in enumerate(self.edges):
             if not e.tex:
@@ -362,22 +373,65 @@ class Diagram:
             a, b = nodes[e.source], nodes[e.target]
             (x0, y0), (x1, y1) = a.boundary(b.x - a.x, b.y - a.y), b.boundary(a.x - b.x, a.y - b.y)
             best = None
-            fan_in = sum(1 for f in self.edges if f.target == e.target)
-            for t in (_NEAR_TARGET if fan_in > 2 else _POSITIONS):
+            for t in (_NEAR_TARGET if fan_in[e.target] > 2 else _POSITIONS):
                 if e.bend:
                     x, y = _bent_point(a, b, e.bend, t)
                 else:
                     x, y = x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
                 box = _box_at(x, y, e.tex, EDGE_PT)
-                cost = 10 * sum(_overlap(box, other, 0.02) for other in taken) \
-                    + sum(_crosses(box, p, q) for j, p, q in segments if j != k)
+                cost = 10 * sum(_overlap(box, other, 0.02) for other in taken.near(box, 0.02)) \
+                    + sum(_crosses(box, p, q) for j, p, q in segments.near(box) if j != k)
                 if best is None or cost < best[0]:
                     best = (cost, x, y, box)
                 if cost == 0:
                     break
-            taken.append(best[3])
+            taken.add(best[3], best[3])
             placed.append(replace(e, at=(best[1], best[2])))
         return Picture(tuple(self.nodes), tuple(placed), tuple(self.texts))
+
+
+class _Grid:
+    """Boxes and segments filed by the 0.5 cm cells they touch, so that finding what is near a label costs the
+    same however large the picture (the layout stays linear in its size)."""
+
+    CELL = 0.5
+
+    def __init__(self):
+        self.cells: dict[tuple[int, int], list] = {}
+        self.count = 0
+
+    def _keys(self, box, pad=0.0):
+        c = self.CELL
+        for i in range(int((box[0] - pad) // c), int((box[2] + pad) // c) + 1):
+            for j in range(int((box[1] - pad) // c), int((box[3] + pad) // c) + 1):
+                yield i, j
+
+    def add(self, box, item) -> None:
+        self.count += 1
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append((self.count, item))
+
+    def add_segment(self, p, q, item) -> None:
+        self.count += 1
+        length = ((q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2) ** 0.5
+        n = max(1, int(length / (self.CELL / 2)) + 1)
+        keys = set()
+        for s in range(n + 1):
+            x, y = p[0] + (q[0] - p[0]) * s / n, p[1] + (q[1] - p[1]) * s / n
+            keys.add((int(x // self.CELL), int(y // self.CELL)))
+        for key in keys:
+            for di in (-1, 0, 1):
+                for dj in (-1, 0, 1):
+                    self.cells.setdefault((key[0] + di, key[1] + dj), []).append((self.count, item))
+
+    def near(self, box, pad=0.0) -> list:
+        seen, out = set(), []
+        for key in self._keys(box, pad):
+            for n, item in self.cells.get(key, ()):
+                if n not in seen:
+                    seen.add(n)
+                    out.append(item)
+        return out
 
 
 def _crosses(box, p, q) -> bool:

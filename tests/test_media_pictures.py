@@ -301,3 +301,18 @@ def test_check_leaves_a_drawings_marks_to_the_marker(tmp_path):
     (tmp_path / "a.json").write_text('{"dE/dw13": "0"}')
     out = run_cli("check", str(tmp_path / "key.json"), str(tmp_path / "a.json"))
     assert "0 of 15 marks" in out.output and "5 more marks (drawings, answers in words) to be marked by hand" in out.output
+
+
+def test_a_diagram_too_dense_to_read_is_refused_at_once(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import network_yaml
+
+    import random
+
+    text = network_yaml(random.Random(1), [16] * 4) + "parts:\n  - ask: diagram\n"
+    (tmp_path / "big.yaml").write_text(text)
+    out = run_cli("solve", str(tmp_path / "big.yaml"))
+    assert out.exit_code == 2
+    assert re.match(r".*big\.yaml:\d+:\d+: diagram: the diagram would have 80 nodes and 784 connections", out.output)

@@ -467,7 +467,7 @@ class CNNKind(Kind):
         from ..diagrams import cnn
 
         return ("the network's layers and volumes", "the network's layers and volumes",
-                cnn(problem.model, self.compute(problem).shapes),
+                lambda: cnn(problem.model, self.compute(problem).shapes),
                 "each volume as width × height × depth, each arrow a layer")
 
     def lower(self, r, block, notation):

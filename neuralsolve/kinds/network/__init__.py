@@ -57,7 +57,7 @@ class NetworkKind(GraphKind):
     def diagram(self, problem: Problem, of: str | None = None):
         from ...diagrams import network
 
-        return ("the network", "the network", network(problem.model),
+        return ("the network", "the network", lambda: network(problem.model),
                 "each connection labelled with its weight, each unit with its activation inside and its bias below")
 
     def given(self, problem: Problem) -> Given:

@@ -196,7 +196,7 @@ class RNNKind(GraphKind):
 
         T = problem.model.steps or 3
         return (f"the network unrolled over {T} time steps", f"the network unrolled over {T} time steps",
-                unrolled(problem.model, T), "the same weights on every copy; each unit's function and bias beside it")
+                lambda: unrolled(problem.model, T), "the same weights on every copy; each unit's function and bias beside it")
 
     def lower(self, r, block, notation):
         return lowering.lower(r, block, notation)
