@@ -82,6 +82,8 @@ def _stage(exam_path: str, seed: int, out: str) -> _Staged:
             write_atomic(folder / f"{name}.tex", tex[name])
         for name, mode in (("questions", "sheet"), ("key", "key")):
             write_atomic(folder / f"{name}.md", render.exam_document(variant, mode, "markdown"))
+        for name, svg in render.figure_files(variant):  # the key's figures, beside key.md (q2-diagram.svg)
+            write_atomic(folder / name, svg)
         write_atomic(folder / "answers.json", answers_json(variant))
         return _Staged(code, seed, folder, tex, sum(q.rejected for q in variant.questions))
     except ProblemError as exc:
@@ -108,7 +110,7 @@ def _finish(s: _Staged, out: Path, pdf: bool) -> Outcome:
         try:
             _swap_in(s.folder, out / s.code)
             names = [f"{n}.{ext}" for n in ("questions", "key") for ext in (("tex", "pdf") if pdf else ("tex",))]
-            names += ["questions.md", "key.md", "answers.json"]
+            names += ["questions.md", "key.md", "answers.json"] + sorted(p.name for p in (out / s.code).glob("*.svg"))
             return Outcome(s.code, s.seed, tuple(f"{s.code}/{n}" for n in names), rejected=s.rejected)
         except ProblemError as exc:
             s.error = str(exc)

@@ -316,3 +316,19 @@ def test_a_diagram_too_dense_to_read_is_refused_at_once(tmp_path):
     out = run_cli("solve", str(tmp_path / "big.yaml"))
     assert out.exit_code == 2
     assert re.match(r".*big\.yaml:\d+:\d+: diagram: the diagram would have 80 nodes and 784 connections", out.output)
+
+
+def test_an_exam_variant_folder_holds_its_keys_figures(tmp_path):
+    exam = tmp_path / "exam.yaml"
+    exam.write_text(f"exam:\n  title: Drawn\n  questions:\n    - {PROBLEM_DIR / 'rnn-threshold-forward.yaml'}\n"
+                    f"    - {PROBLEM_DIR / 'matrix-gplvm.yaml'}\n")
+    out = run_cli("exam", str(exam), "--no-pdf", "-o", str(tmp_path / "out"))
+    assert out.exit_code == 0, out.output
+    (folder,) = [p for p in (tmp_path / "out").iterdir() if p.is_dir()]
+    key = (folder / "key.md").read_text()
+    for name in ("q1-diagram.svg", "q2-diagram.svg", "q2-diagram-2.svg"):
+        assert f"]({name})" in key
+        ET.fromstring((folder / name).read_text())
+    assert "svg" not in (folder / "questions.md").read_text()
+    assert r"\begin{tikzpicture}" in (folder / "key.tex").read_text()
+    assert r"\begin{tikzpicture}" not in (folder / "questions.tex").read_text()
