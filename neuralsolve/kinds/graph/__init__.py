@@ -47,6 +47,10 @@ class GraphKind(Kind):
         names = {n.name for n in g.nodes if not n.is_leaf} | {"parameter_count"}
         targets: list[str] = []
         for ask in problem.asks:
+            if ask.what in ("regions", "design"):
+                from .regions_ask import design_names, regions_names
+
+                names |= regions_names(ask) if ask.what == "regions" else design_names(g, ask)
             if ask.what in ("gradients", "update"):
                 targets += gradient_targets(g, ask)
                 names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}

@@ -83,6 +83,7 @@ class Traced:
     problem: Problem
     trace: Trace
     at: dict = field(default_factory=dict)  # Ask -> tuple of (label values, suffix, Trace)
+    regions: dict = field(default_factory=dict)  # Ask -> regions.Regions (regions asks), or a design (design asks)
 
     @property
     def model(self):
@@ -125,7 +126,22 @@ def compute(problem: Problem, pins=None, expand=None) -> Traced:
                 suffix = "@" + ",".join(f"{name}={vals[i]}" for name, vals in ask.arg)
                 points.append((overrides, suffix, trace(model, (), problem.approximations, overrides)))
             at[ask] = tuple(points)
-    return Traced(problem, tr, at)
+    return Traced(problem, tr, at, _regions(problem))
+
+
+def _regions(problem: Problem) -> dict:
+    """The linear pieces of each regions ask, and each design ask's weights (pure, exact geometry)."""
+    out = {}
+    for ask in problem.asks:
+        if ask.what == "regions":
+            from .regions_ask import compute_regions
+
+            out[ask] = compute_regions(problem.model, ask.arg)
+        elif ask.what == "design":
+            from .regions_ask import compute_design
+
+            out[ask] = compute_design(problem.model, ask.arg)
+    return out
 
 
 def forward_names(comp: Traced) -> list[str]:
