@@ -48,9 +48,12 @@ class GraphKind(Kind):
         targets: list[str] = []
         for ask in problem.asks:
             if ask.what in ("regions", "design"):
-                from .regions_ask import design_names, regions_names
+                from .regions_ask import DesignArg, RegionsArg, design_names, regions_names
 
-                names |= regions_names(ask) if ask.what == "regions" else design_names(g, ask)
+                if isinstance(ask.arg, RegionsArg):
+                    names |= regions_names(ask)
+                elif isinstance(ask.arg, DesignArg):  # (the rnn kind has a design ask of its own)
+                    names |= design_names(g, ask)
             if ask.what in ("gradients", "update"):
                 targets += gradient_targets(g, ask)
                 names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}

@@ -108,14 +108,20 @@ def regions_names(ask: Ask) -> set[str]:
 
 
 def boundary_equations(reg: rg.Regions):
-    """(Eq(formula, 0), where) for each piece whose formula is 0 somewhere inside it."""
+    """(Eq(input, bound), where) for each piece whose formula is 0 inside it: formula = 0 solved for one input."""
     cells, out = reg.cells, []
     crossing = {c.cell for c in reg.classes if c.label == 1} & {c.cell for c in reg.classes if c.label == 2}
     for p in reg.pieces:
         if any(i in crossing for i in p.cells):
-            out.append(sympy.Tuple(sympy.Eq(p.formula, 0), p.condition))
-    del cells
+            v, bound = _zero_line(cells[p.cells[0]].formula, reg.inputs)
+            out.append(sympy.Tuple(sympy.Eq(v, bound), p.condition))
     return out
+
+
+def _zero_line(f_aff, inputs):
+    """formula = 0 solved for one input, as _solved chooses it: (input, the other side)."""
+    v, _, bound = _solved(f_aff, inputs, True)
+    return v, bound
 
 
 # -- the question sheet ----------------------------------------------------------------------------------
@@ -203,7 +209,7 @@ def _and(items: list[tuple[str, str]], math: bool = True) -> tuple[str, str]:
     def join(xs, comma=", ", word=" and "):
         return xs[0] if len(xs) == 1 else comma.join(xs[:-1]) + word + xs[-1]
 
-    return join(texs) if math else join(texs, r",\ ", r"	ext{ and }"), join(texts)
+    return join(texs) if math else join(texs, r",\ ", r"\text{ and }"), join(texts)
 
 
 def case_conditions(w, reg: rg.Regions, i: int, strict: bool = True) -> list[tuple[str, str]]:
@@ -285,7 +291,7 @@ def regions_steps(view, ask: Ask) -> list:
         for i in skipped:
             cond_tex, cond_text = _and(case_conditions(w, reg, i), math=False)
             formula = rg.to_sympy(reg.cells[i].formula, inputs)
-            eqs.append(Equation(lhs_tex, lhs_text, (w.form(formula), Form("", rf"\text{{where }} {cond_tex}",
+            eqs.append(Equation(lhs_tex, lhs_text, (w.form(formula), Form("", rf"\quad\text{{where }} {cond_tex}",
                                                                           f"where {cond_text}"))))
         steps.append(Step(out, f"By symmetry ({w.text(inputs[0])} and {w.text(inputs[1])} exchanged in the cases "
                                "above):", tuple(eqs),
@@ -389,9 +395,9 @@ def _boundary_steps(w, reg, lhs) -> list:
         p = next(p for p in reg.pieces if p.condition == cond)
         parts = [_and(case_conditions(w, reg, c, strict=False), math=False) for c in p.cells]
         rows.append(Equation(w.tex(eq.lhs), w.text(eq.lhs),
-                             (Form("=", "0", "0"), Form("", r"\quad\text{where } " + r"\text{ or }".join(
+                             (w.form(eq.rhs), Form("", r"\quad\text{where } " + r"\text{ or }".join(
                                  t for t, _ in parts), "where " + " or ".join(t for _, t in parts)))))
-    return [Step("boundary", "The decision boundary, where the output is 0, is made of the segments:", tuple(rows))]
+    return [Step("boundary", "The decision boundary is where the output is 0: in each piece that changes sign, its formula = 0 solved:", tuple(rows))]
 
 
 def regions_figure(comp, ask: Ask):

@@ -131,15 +131,13 @@ def compute(problem: Problem, pins=None, expand=None) -> Traced:
 
 def _regions(problem: Problem) -> dict:
     """The linear pieces of each regions ask, and each design ask's weights (pure, exact geometry)."""
+    from .regions_ask import DesignArg, RegionsArg, compute_design, compute_regions
+
     out = {}
     for ask in problem.asks:
-        if ask.what == "regions":
-            from .regions_ask import compute_regions
-
+        if isinstance(ask.arg, RegionsArg):
             out[ask] = compute_regions(problem.model, ask.arg)
-        elif ask.what == "design":
-            from .regions_ask import compute_design
-
+        elif isinstance(ask.arg, DesignArg):  # (the rnn kind has a design ask of its own)
             out[ask] = compute_design(problem.model, ask.arg)
     return out
 
