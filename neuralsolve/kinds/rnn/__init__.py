@@ -219,7 +219,7 @@ class RNNKind(GraphKind):
     def compute(self, problem: Problem, pins=None) -> RNNTraced:
         tr = compute_traced(problem, pins, self.expand_targets)
         designs = {a: compute_design(problem, a) for a in problem.asks if a.what == "design"}
-        return RNNTraced(tr.problem, tr.trace, tr.at, designs)
+        return RNNTraced(tr.problem, tr.trace, tr.at, designs=designs)
 
     def extra_answers(self, comp: RNNTraced) -> dict:
         return _expanded(comp, super().extra_answers(comp))
