@@ -194,3 +194,10 @@ def test_unbounded_cells_far_from_the_first_lines_are_found():
     reg = rg.regions(fn)
     assert reg.box > 1000
     assert {p.formula for p in reg.pieces} == {0, x1 - 1000, x2 - 500, x1 + x2 - 1500}
+
+
+def test_too_many_cells_is_refused():
+    x1, x2 = sympy.symbols("x1 x2")
+    fn = rg.build((("y", relu(x1) + relu(x2) + relu(x1 + x2 - 1)),), {}, "y", ("x1", "x2"))
+    with pytest.raises(rg.NotPiecewiseLinear, match="more than 4 linear pieces"):
+        rg.regions(fn, limit=4)
