@@ -181,3 +181,19 @@ def test_regions_figure_hook_and_geometry():
 @pytest.mark.parametrize("name", NEW)
 def test_new_problems_compile(name, tmp_path):
     compile_tex(neuralsolve.solve(PROBLEMS / f"{name}.yaml").latex(), tmp_path)
+
+
+def test_verify_runs_the_designed_network_and_catches_a_wrong_weight():
+    import dataclasses
+
+    from neuralsolve.answers import compute
+    from neuralsolve.kinds.graph.regions_ask import verify_design
+
+    problem = neuralsolve.load(PROBLEMS / "relu-ramp-design.yaml")
+    _, got = compute(problem)
+    (ask,) = problem.asks
+    ok, note = verify_design(problem, ask, got)
+    assert ok and note.startswith("Verified"), note
+    wrong = dataclasses.replace(got, values={**got.values, "b2_1": -sympy.Symbol("c")})
+    ok, note = verify_design(problem, ask, wrong)
+    assert not ok and note.startswith("Verification FAILED")

@@ -107,7 +107,13 @@ class GraphKind(Kind):
         return mistakes(problem)
 
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
-        return verify_scalar(problem)
+        from .regions_ask import DesignArg, verify_design
+
+        designs = [a for a in problem.asks if isinstance(a.arg, DesignArg)]
+        if not designs or problem.model.has_loss:
+            return verify_scalar(problem)
+        checks = [verify_design(problem, a, answers) for a in designs]
+        return all(ok for ok, _ in checks), " ".join(note for _, note in checks)
 
     def working_order(self, problem: Problem, name: str) -> tuple:
         """Forward in order, then the backward pass from the loss down, then updates."""

@@ -708,3 +708,33 @@ def design_steps(view, ask: Ask) -> list:
     if figure is not None:
         steps.append(figure)
     return steps
+
+
+def verify_design(problem: Problem, ask: Ask, answers) -> tuple[bool, str]:
+    """The answered weights, run as a network (no regions, no relu sums) at many points, against the target."""
+    arg = ask.arg
+    hidden, outl = problem.model.layers
+    sample = _sample(arg)
+    values = {k: v.xreplace(sample) for k, v in answers.values.items() if k in design_names(problem.model, ask)}
+    xs = [v.xreplace(sample) for v in arg.xs]
+    ys = [v.xreplace(sample) for v in arg.ys]
+    left, right = arg.left.xreplace(sample), arg.right.xreplace(sample)
+
+    def target(t):
+        if t < xs[0]:
+            return ys[0] + left * (t - xs[0])
+        if t > xs[-1]:
+            return ys[-1] + right * (t - xs[-1])
+        i = max(j for j in range(len(xs)) if xs[j] <= t)
+        return ys[i] if i == len(xs) - 1 else ys[i] + (ys[i + 1] - ys[i]) / (xs[i + 1] - xs[i]) * (t - xs[i])
+
+    lo, hi = min(xs) - 3, max(xs) + 3
+    points = [lo + (hi - lo) * sympy.Rational(k, 97) for k in range(98)] + list(xs)
+    for t in points:
+        a = [max(values[hidden.weights[j][0]] * t + values[hidden.biases[j]], 0) for j in range(len(hidden.a))]
+        out = sum(values[outl.weights[0][j]] * a[j] for j in range(len(a))) + values[outl.biases[0]]
+        if sympy.simplify(out - target(t)) != 0:
+            return False, f"Verification FAILED: the designed network gives {out} at x = {t}, the target {target(t)}."
+    at = ", ".join(f"{k} = {v}" for k, v in sample.items())
+    return True, (f"Verified: the designed network, run unit by unit{' at ' + at if at else ''}, equals the target "
+                  f"at {len(points)} points.")
