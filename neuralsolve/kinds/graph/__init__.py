@@ -48,6 +48,13 @@ class GraphKind(Kind):
         names = {n.name for n in g.nodes if not n.is_leaf} | {"parameter_count"}
         targets: list[str] = []
         for ask in problem.asks:
+            if ask.what in ("regions", "design"):
+                from .regions_ask import DesignArg, RegionsArg, design_names, regions_names
+
+                if isinstance(ask.arg, RegionsArg):
+                    names |= regions_names(ask)
+                elif isinstance(ask.arg, DesignArg):  # (the rnn kind has a design ask of its own)
+                    names |= design_names(g, ask)
             if ask.what in ("gradients", "update"):
                 targets += gradient_targets(g, ask)
                 names |= {f"d{g.output}/d{n}" for n in gradient_targets(g, ask)}
@@ -109,7 +116,13 @@ class GraphKind(Kind):
         return mistakes(problem)
 
     def verify(self, problem: Problem, answers) -> tuple[bool, str]:
-        return verify_scalar(problem)
+        from .regions_ask import DesignArg, verify_design
+
+        designs = [a for a in problem.asks if isinstance(a.arg, DesignArg)]
+        if not designs or problem.model.has_loss:
+            return verify_scalar(problem)
+        checks = [verify_design(problem, a, answers) for a in designs]
+        return all(ok for ok, _ in checks), " ".join(note for _, note in checks)
 
     def working_order(self, problem: Problem, name: str) -> tuple:
         """Forward in order, then the backward pass from the loss down, then updates."""

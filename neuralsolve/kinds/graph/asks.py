@@ -10,6 +10,7 @@ from ...optimizers import read_optimizer
 from ...problem import Ask, Problem
 from ...trace import gradient_step
 from ...writer import Writer
+from . import regions_ask
 from .steps import Traced, Update, forward_names, gradient_targets, loss_after, training
 
 
@@ -229,6 +230,10 @@ def traced_asks(update_reader=read_update) -> dict[str, AskType]:
                 asked=update_asked, needs_loss=True),
         AskType("parameter_count", read_word("parameter_count"), parameter_count_sentence, parameter_count_answers,
                 lambda v, a: v.parameter_count_steps(a)),
+        AskType("regions",  regions_ask.read_regions, regions_ask.regions_sentence, regions_ask.regions_answers,
+                regions_ask.regions_steps),
+        AskType("design",   regions_ask.read_design, regions_ask.design_sentence, regions_ask.design_answers,
+                regions_ask.design_steps),
         diagram_ask(),
     )
     # fmt: on

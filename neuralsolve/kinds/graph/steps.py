@@ -83,6 +83,7 @@ class Traced:
     problem: Problem
     trace: Trace
     at: dict = field(default_factory=dict)  # Ask -> tuple of (label values, suffix, Trace)
+    regions: dict = field(default_factory=dict)  # Ask -> regions.Regions (regions asks), or a design (design asks)
 
     @property
     def model(self):
@@ -125,7 +126,20 @@ def compute(problem: Problem, pins=None, expand=None) -> Traced:
                 suffix = "@" + ",".join(f"{name}={vals[i]}" for name, vals in ask.arg)
                 points.append((overrides, suffix, trace(model, (), problem.approximations, overrides)))
             at[ask] = tuple(points)
-    return Traced(problem, tr, at)
+    return Traced(problem, tr, at, _regions(problem))
+
+
+def _regions(problem: Problem) -> dict:
+    """The linear pieces of each regions ask, and each design ask's weights (pure, exact geometry)."""
+    from .regions_ask import DesignArg, RegionsArg, compute_design, compute_regions
+
+    out = {}
+    for ask in problem.asks:
+        if isinstance(ask.arg, RegionsArg):
+            out[ask] = compute_regions(problem.model, ask.arg)
+        elif isinstance(ask.arg, DesignArg):  # (the rnn kind has a design ask of its own)
+            out[ask] = compute_design(problem.model, ask.arg)
+    return out
 
 
 def forward_names(comp: Traced) -> list[str]:

@@ -166,6 +166,7 @@ def _design_sentence(problem, ask):
 
 def _asks() -> dict[str, AskType]:
     table = dict(traced_asks())  # parameter_count as it is: the weights shared by every step count once
+    del table["regions"]  # a recurrent network's function of a whole sequence is no picture in the plane
     for word in ("gradients", "backward", "update"):
         e = table[word]
         table[word] = dataclasses.replace(e, answers=_wrap(e.answers), sentence=_gradient_sentence if word != "update"
@@ -225,7 +226,7 @@ class RNNKind(GraphKind):
     def compute(self, problem: Problem, pins=None) -> RNNTraced:
         tr = compute_traced(problem, pins, self.expand_targets)
         designs = {a: compute_design(problem, a) for a in problem.asks if a.what == "design"}
-        return RNNTraced(tr.problem, tr.trace, tr.at, designs)
+        return RNNTraced(tr.problem, tr.trace, tr.at, designs=designs)
 
     def extra_answers(self, comp: RNNTraced) -> dict:
         return _expanded(comp, super().extra_answers(comp))
