@@ -215,7 +215,11 @@ def _input_tex(n, values, tex) -> str:
 
 def equations(graph, of: str | None = None) -> Picture:
     """A graph-kind problem: a node per input and per equation's quantity; weights on the edges they scale.
-    With `of`, only the quantities that lead to it."""
+    With `of`, only the quantities that lead to it.
+
+    An equation that is a weighted sum of activations of weighted sums (y = 1 - relu(x1) - relu(x2)
+    + relu(x1 + x2)) is drawn as the network it describes: a unit per activation, its bias under it, each
+    connection labelled with its number."""
     nodes = {n.name: n for n in graph.nodes}
     if of:
         keep = _ancestors({n.name: [s.name for s in n.expr.free_symbols if s.name in nodes]
@@ -227,34 +231,117 @@ def equations(graph, of: str | None = None) -> Picture:
         uses[n.name] = sorted((s.name for s in n.expr.free_symbols if s.name in nodes), key=_order(graph))
     weight_of = _edge_weights(graph, computed, uses)
     labelled = {p for (_, _), p in weight_of.items()}
+    units: dict[str, tuple] = {}  # a hidden unit drawn for an activation inside an equation: (tex, bias, ins)
+    edge_labels: dict[tuple[str, str], str] = {}
+    biases: dict[str, str] = {}
+    for n in computed:
+        net = _as_network(n.expr, nodes)
+        if net is None:
+            continue
+        terms, const = net
+        reads = []
+        for k, (coef, what) in enumerate(terms):
+            if isinstance(what, str):
+                reads.append(what)
+                edge_labels[(what, n.name)] = num_tex(coef)
+                continue
+            fn_tex, ins, bias = what
+            uid = f"{n.name}:unit{k + 1}"
+            units[uid] = (fn_tex, bias, [name for _, name in ins])
+            uses[uid] = [name for _, name in ins]
+            for c, name in ins:
+                edge_labels[(name, uid)] = num_tex(c)
+            edge_labels[(uid, n.name)] = num_tex(coef)
+            reads.append(uid)
+        uses[n.name] = reads
+        if const != 0:
+            biases[n.name] = num_tex(const)
     shown = [n for n in graph.nodes if not (n.is_leaf and n.name in labelled)]
     rank: dict[str, int] = {}
-    for n in graph.nodes:
-        if not n.is_leaf:
-            rank[n.name] = 1 + max((rank.get(u, 0) for u in uses[n.name]), default=0)
+
+    def rank_of(name):
+        if name not in rank:
+            rank[name] = 1 + max((rank_of(u) for u in uses.get(name, ())), default=-1) \
+                if name in uses else 0
+        return rank[name]
+
+    for name in list(uses):
+        rank_of(name)
+    consumers_of: dict[str, list[int]] = {}
+    for q, reads in uses.items():
+        for u in reads:
+            consumers_of.setdefault(u, []).append(rank[q])
     for n in graph.nodes:  # a leaf sits one column before its first consumer
         if n.is_leaf and n.name not in labelled:
-            consumers = [rank[c.name] for c in computed if n.name in uses[c.name]]
-            rank[n.name] = min(consumers) - 1 if consumers else 0
+            rank[n.name] = min(consumers_of.get(n.name, [1])) - 1
     cols: list[list[tuple]] = [[] for _ in range(max(rank.values(), default=0) + 1)]
     notes = []
     for n in shown:
-        style = "param" if n.name in graph.parameters else "input" if n.is_leaf else \
-            "loss" if n.name == graph.output else "unit"
+        param = n.name in graph.parameters and n.role != "input"
+        style = "param" if param else "input" if n.is_leaf else "loss" if n.name == graph.output else "unit"
         shape = "box" if style == "param" else "circle"
         cols[rank[n.name]].append((n.name, graph.tex.get(n.name) or _tex_name(n.name), shape, style))
         if not n.is_leaf:
-            op = operation_tex(n.expr)
+            op = operation_tex(n.expr) if n.name not in biases and not any(u.startswith(n.name + ":") for u in units) \
+                else ""
             if op:
                 notes.append((n.name, op, "above"))
+            if n.name in biases:
+                notes.append((n.name, rf"\text{{bias }} {biases[n.name]}", "below"))
+    for uid, (fn_tex, bias, _) in units.items():
+        cols[rank[uid]].append((uid, fn_tex, "circle", "unit"))
+        if bias != 0:
+            notes.append((uid, rf"\text{{bias }} {num_tex(bias)}", "below"))
     edges = []
-    for n in computed:
-        for u in uses[n.name]:
+    for q, reads in uses.items():
+        for u in reads:
             if u in labelled:
                 continue
-            w = weight_of.get((u, n.name))
-            edges.append((u, n.name, (graph.tex.get(w) or _tex_name(w)) if w else ""))
+            if (u, q) in edge_labels:
+                edges.append((u, q, edge_labels[(u, q)]))
+                continue
+            w = weight_of.get((u, q))
+            edges.append((u, q, (graph.tex.get(w) or _tex_name(w)) if w else ""))
     return layered([c for c in cols if c], edges, notes)
+
+
+_UNIT_FUNCTIONS = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh", "step": r"\operatorname{step}",
+                   "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
+
+
+def _as_network(expr, nodes) -> tuple | None:
+    """expr as sum_k c_k * (a name, or f(affine in names)) + const with at least one activation of a weighted
+    sum: ([(c_k, name or (f's LaTeX, [(c, name), ...], bias))], const); None when it is not of that form."""
+    if len(expr.args) == 1 and isinstance(expr.args[0], sympy.Symbol):
+        return None  # a3 = tanh(z3): the quantity itself is the unit
+    terms, const, any_unit = [], sympy.S.Zero, False
+    for t in sympy.Add.make_args(expr):
+        coef, rest = t.as_coeff_Mul()
+        if rest == 1:
+            const += coef
+            continue
+        if isinstance(rest, sympy.Symbol) and rest.name in nodes:
+            terms.append((coef, rest.name))
+            continue
+        name = type(rest).__name__
+        if isinstance(rest, sympy.Max) and len(rest.args) == 2 and 0 in rest.args:
+            inner, name = next(a for a in rest.args if a != 0), "relu"
+        elif name in _UNIT_FUNCTIONS and len(rest.args) == 1:
+            inner = rest.args[0]
+        else:
+            return None
+        ins, bias = [], sympy.S.Zero
+        for u in sympy.Add.make_args(inner):
+            c, r = u.as_coeff_Mul()
+            if r == 1:
+                bias += c
+            elif isinstance(r, sympy.Symbol) and r.name in nodes:
+                ins.append((c, r.name))
+            else:
+                return None
+        terms.append((coef, (_UNIT_FUNCTIONS[name], ins, bias)))
+        any_unit = True
+    return (terms, const) if any_unit else None
 
 
 def _ancestors(reads: dict[str, list[str]], of: str) -> set[str]:

@@ -104,6 +104,13 @@ def _runs(tex: str, level: int, face: str, out: list[Run]) -> None:
                 out.append(Run(_GREEK[cmd], "italic" if cmd[0].islower() and face != "bold" else face, level))
             elif cmd in _SYMBOLS:
                 out.append(Run(_SYMBOLS[cmd], "upright", level))
+            elif cmd in ("text", "textrm"):  # words: their spaces kept
+                g, i = _group(tex, i)
+                for piece in re.split(r"( )", g):
+                    if piece == " ":
+                        out.append(Run(" ", "upright", level))
+                    elif piece:
+                        _runs(piece, level, "upright", out)
             elif cmd in _UPRIGHT or cmd in ("mathbf", "boldsymbol", "bm"):
                 g, i = _group(tex, i)
                 _runs(g, level, "bold" if cmd in ("mathbf", "boldsymbol", "bm") else "upright", out)
@@ -318,8 +325,10 @@ def _box_at(x: float, y: float, tex: str, size: float, pad: float = 0.05):
 
 def _text_box(t: Text):
     w, h = width(t.tex, t.size), height(t.tex, t.size)
-    dx = {"center": -w / 2, "west": 0.0, "east": -w, "north": -w / 2, "south": -w / 2, "north west": 0.0}[t.anchor]
-    dy = {"center": -h / 2, "west": -h / 2, "east": -h / 2, "north": -h, "south": 0.0, "north west": -h}[t.anchor]
+    dx = {"center": -w / 2, "west": 0.0, "east": -w, "north": -w / 2, "south": -w / 2, "north west": 0.0,
+          "south east": -w}[t.anchor]
+    dy = {"center": -h / 2, "west": -h / 2, "east": -h / 2, "north": -h, "south": 0.0, "north west": -h,
+          "south east": 0.0}[t.anchor]
     return (t.x + dx - 0.05, t.y + dy - 0.05, t.x + dx + w + 0.05, t.y + dy + h + 0.05)
 
 
@@ -626,8 +635,10 @@ def svg(p: Picture, title: str = "") -> str:
 def _svg_text(x, y, tex, size, anchor, X, Y) -> str:
     px = size * 0.03528 * PX
     w, h = width(tex, size), height(tex, size)
-    cx = x + {"center": 0, "north": 0, "south": 0, "west": w / 2, "east": -w / 2, "north west": w / 2}[anchor]
-    cy = y + {"center": 0, "west": 0, "east": 0, "north": -h / 2, "south": h / 2, "north west": -h / 2}[anchor]
+    cx = x + {"center": 0, "north": 0, "south": 0, "west": w / 2, "east": -w / 2, "north west": w / 2,
+              "south east": -w / 2}[anchor]
+    cy = y + {"center": 0, "west": 0, "east": 0, "north": -h / 2, "south": h / 2, "north west": -h / 2,
+              "south east": h / 2}[anchor]
     parts = []
     level = 0
     for r in runs(tex):
@@ -672,9 +683,9 @@ class Frame:
         px, py = self.at(x, y)
         self.items["dots"].append(Dot(px, py, colour, 0.06, open_))
 
-    def text(self, x, y, tex: str, anchor: str = "center", fill: bool = False) -> None:
+    def text(self, x, y, tex: str, anchor: str = "center", fill: bool = False, offset=(0.0, 0.0)) -> None:
         px, py = self.at(x, y)
-        self.items["texts"].append(Text(px, py, tex, EDGE_PT, anchor, fill))
+        self.items["texts"].append(Text(px + offset[0], py + offset[1], tex, EDGE_PT, anchor, fill))
 
     def finish(self, x_name: str, y_name: str, x_ticks=(), y_ticks=()) -> Picture:
         """Axes through the origin when it is in range (else along the frame's edges), ticks, and the items."""

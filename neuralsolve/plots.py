@@ -68,7 +68,13 @@ def piecewise(pieces, kinks, x_range, x_name: str = "x", y_name: str = "h(x)") -
     for kx, ky in kinks:
         if a <= float(kx) <= b:
             frame.dot(kx, ky, "curve")
-            frame.text(kx, ky, rf"({num_tex(kx)},\ {num_tex(ky)})", "south", fill=True)
+            # the label in the empty corner the bend leaves: above left where the slope rises, below right where
+            # it falls (clear of the curve, and of the x axis when the kink sits on it)
+            h = 1e-6 * max(1.0, abs(b - a))
+            left, right = f(float(kx) - h), f(float(kx) + h)
+            rising = left is not None and right is not None and (right - f(float(kx))) > (f(float(kx)) - left)
+            frame.text(kx, ky, rf"({num_tex(kx)},\ {num_tex(ky)})", "south east" if rising else "north west",
+                       fill=True, offset=(-0.12, 0.12) if rising else (0.12, -0.12))
     return frame.finish(x_name, y_name, _ticks(a, b), _ticks(lo_y - pad, hi_y + pad))
 
 
@@ -128,6 +134,20 @@ def regions(cells, boundary, box, x_name: str = "x_{1}", y_name: str = "x_{2}", 
             big = max(mine, key=_area)
             cx, cy = _centroid(big)
             frame.text(cx, cy, labels[cls], "center", fill=True)
+    return frame.finish(x_name, y_name, _ticks(a, b), _ticks(c, d))
+
+
+def pieces(shapes, box, x_name: str = "x_{1}", y_name: str = "x_{2}", label=str) -> Picture:
+    """The plane split into linear pieces: each polygon shaded (alternating), its formula written inside."""
+    (a, b), (c, d) = [tuple(float(v) for v in r) for r in box]
+    frame = Frame((a, b), (c, d), 6.5, 6.5 * (d - c) / (b - a) if b > a else 6.5)
+    for k, (poly, formula) in enumerate(shapes):
+        frame.polygon([(float(x), float(y)) for x, y in poly], "light" if k % 2 else "class2")
+        for p, q in zip(poly, list(poly[1:]) + [poly[0]]):
+            frame.line([(float(p[0]), float(p[1])), (float(q[0]), float(q[1]))], "grey", 0.4)
+    for poly, formula in shapes:
+        cx, cy = _centroid(poly)
+        frame.text(cx, cy, label(formula), "center", fill=True)
     return frame.finish(x_name, y_name, _ticks(a, b), _ticks(c, d))
 
 

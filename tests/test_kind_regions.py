@@ -162,13 +162,14 @@ def test_new_problems_render_to_the_terminal(name):
     assert "Piece by piece" in r.output or "Check:" in r.output
 
 
-def test_regions_figure_hook_and_geometry():
+def test_regions_figure_and_geometry():
     from neuralsolve.kinds.graph.regions_ask import regions_figure
 
     problem = neuralsolve.load(PROBLEMS / "relu-decision-boundary.yaml")
     comp = problem.kind.compute(problem)
-    (ask,) = problem.asks
-    assert regions_figure(comp, ask) is None
+    ask = next(a for a in problem.asks if a.what == "regions")
+    assert regions_figure(comp, ask).name == "regions"
+    assert regions_figure(comp, next(a for a in problem.asks if a.what == "diagram")) is None
     reg = comp.regions[ask]
     assert reg.view == (-2, 2, -2, 2) and len(reg.boundary) == 4 and reg.classes
     problem = neuralsolve.load(PROBLEMS / "relu-two-points.yaml")

@@ -332,3 +332,55 @@ def test_an_exam_variant_folder_holds_its_keys_figures(tmp_path):
     assert "svg" not in (folder / "questions.md").read_text()
     assert r"\begin{tikzpicture}" in (folder / "key.tex").read_text()
     assert r"\begin{tikzpicture}" not in (folder / "questions.tex").read_text()
+
+
+# -- the regions plots --------------------------------------------------------------------------------
+
+def _y(x1, x2):  # exercise sheet 2, Ex 1, evaluated directly
+    def relu(v):
+        return max(v, 0.0)
+
+    return 1 - relu(x1) - relu(x2) + relu(x1 + x2)
+
+
+def test_the_decision_regions_are_shaded_by_the_sign_of_y():
+    w = solve(PROBLEM_DIR / "relu-decision-boundary.yaml")
+    figs = {f.name: f for f in render.figures(w.solution)}
+    root = ET.fromstring(figs["regions"].svg)
+    polys = [e for e in root.iter(f"{SVG}polygon") if e.get("class") == "region"]
+    assert polys
+    # map pixels back to the plane: the axes' arrows run from -2 to 2 on both axes (the view of this problem)
+    lines = [e for e in root.iter(f"{SVG}polyline") if e.get("marker-end")]
+    (xa0, ya), (xa1, _) = [tuple(map(float, p.split(","))) for p in lines[0].get("points").split()]
+    (xb, yb0), (_, yb1) = [tuple(map(float, p.split(","))) for p in lines[1].get("points").split()]
+    for poly in polys:
+        pts = [tuple(map(float, p.split(","))) for p in poly.get("points").split()]
+        cx, cy = sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
+        x1 = -2 + 4 * (cx - xa0) / (xa1 - xa0)
+        x2 = -2 + 4 * (cy - yb0) / (yb1 - yb0)
+        want = "#fbd5d5" if _y(x1, x2) < 0 else "#d9e0fb"  # class 1 red where y < 0, class 2 blue
+        assert poly.get("fill") == want, (x1, x2)
+    assert "class 1" in figs["regions"].svg and "class 2" in figs["regions"].svg
+
+
+def test_the_network_of_an_equation_of_relus_is_drawn_as_units():
+    w = solve(PROBLEM_DIR / "relu-decision-boundary.yaml")
+    pic = diagrams.equations(w.problem.model)
+    units = [n for n in pic.nodes if n.tex == r"\operatorname{relu}"]
+    assert len(units) == 3
+    into_y = sorted(e.tex for e in pic.edges if e.target == "y")
+    assert into_y == ["-1", "-1", "1"]
+    assert sorted(e.tex for e in pic.edges if e.source in ("x1", "x2")) == ["1"] * 4
+    assert any(t.tex == r"\text{bias } 1" for t in pic.texts)
+
+
+def test_the_one_input_function_passes_through_its_kinks():
+    w = solve(PROBLEM_DIR / "relu-two-points.yaml")
+    (fig,) = [f for f in render.figures(w.solution) if f.name == "regions"]
+    assert r"(3,\ 0)" in fig.tikz and r"(4,\ 1)" in fig.tikz
+    root = ET.fromstring(fig.svg)
+    (curve,) = [e for e in root.iter(f"{SVG}polyline") if e.get("stroke") == "#1f3fb3"]
+    dots = [(float(e.get("cx")), float(e.get("cy"))) for e in root.iter(f"{SVG}circle") if e.get("class") == "dot"]
+    pts = [tuple(map(float, p.split(","))) for p in curve.get("points").split()]
+    for d in dots:  # each kink is a vertex of the drawn curve
+        assert any(abs(d[0] - p[0]) < 1e-6 and abs(d[1] - p[1]) < 1e-6 for p in pts)

@@ -401,12 +401,62 @@ def _boundary_steps(w, reg, lhs) -> list:
 
 
 def regions_figure(comp, ask: Ask):
-    """The figure of a regions or design ask (a Figure block), or None: the hook for the plot.
+    """The plot of a regions or design ask (a Figure block): a one-input function with its kinks marked, or the
+    plane split into pieces (a classifier: shaded by class, the decision boundary drawn)."""
+    from ...picture import figure
 
-    Everything a plot needs is on comp.regions[ask] (a regions.Regions): each cell's polygon within
-    `view` with its formula (`pieces`), the class regions and the decision boundary's segments, or
-    for one input the breakpoints, the values there and a window around them."""
-    return None
+    got = comp.regions.get(ask)
+    if got is None:
+        return None
+    design = isinstance(ask.arg, DesignArg)
+    reg = got.designed if design else got
+    model = comp.problem.model
+    out = default_output(model) if design else ask.arg.output
+    pic, caption = _plot(reg, model, out, got.sample if design else ())
+    return figure(pic, "regions", caption)
+
+
+def _name_tex(model, name: str) -> str:
+    from ...notation import name_tex
+
+    return model.tex.get(name) or name_tex(name)
+
+
+def _plot(reg, model, out: str, sample=()):
+    from ... import plots
+
+    names = [s.name for s in reg.inputs]
+    ins = [_name_tex(model, n) for n in names]
+    y_tex = _name_tex(model, out) if not sample else "h"
+    if len(names) == 1:
+        pieces = []
+        for p in reg.pieces:
+            slope = p.formula.coeff(reg.inputs[0])
+            for lo, hi in p.shapes:
+                pieces.append((lo, hi, slope, p.formula.subs(reg.inputs[0], 0)))
+        kinks = list(zip(reg.breakpoints, reg.values))
+        pic = plots.piecewise(pieces, kinks, reg.view, ins[0], f"{y_tex}({ins[0]})")
+        at = ", ".join(f"{k} = {v}" for k, v in sample)
+        caption = (f"The designed network's function at {at}, its kinks marked with their coordinates." if sample
+                   else f"{out} as a function of {names[0]}, each kink marked with its coordinates.")
+        return pic, caption
+    box = ((reg.view[0], reg.view[1]), (reg.view[2], reg.view[3]))
+    if reg.classes:
+        cells = [(c.polygon, c.label) for c in reg.classes if c.label in (1, 2) and len(c.polygon) >= 3]
+        pic = plots.regions(cells, reg.boundary, box, ins[0], ins[1])
+        caption = (f"The classes in the plane of {names[0]} and {names[1]}: class 1 (shaded red) where {out} < 0, "
+                   f"class 2 (blue) where {out} > 0; the thick line is the decision boundary {out} = 0.")
+    else:
+        shapes = [(poly, p.formula) for p in reg.pieces for poly in p.shapes if len(poly) >= 3]
+        pic = plots.pieces(shapes, box, ins[0], ins[1], lambda f: _formula_tex(f, model))
+        caption = f"The linear pieces of {out} in the plane of {names[0]} and {names[1]}, each with its formula."
+    return pic, caption
+
+
+def _formula_tex(f, model) -> str:
+    from ...latex import tex
+
+    return tex(f, names={s.name: _name_tex(model, s.name) for s in f.free_symbols})
 
 
 # -- design: a one-input ReLU network that implements a given piecewise-linear function ------------------
