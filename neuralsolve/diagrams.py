@@ -305,6 +305,12 @@ def equations(graph, of: str | None = None) -> Picture:
     return layered([c for c in cols if c], edges, notes)
 
 
+def drawn_as_network(graph) -> bool:
+    """Whether `equations` draws hidden units for some equation (a weighted sum of activations)."""
+    nodes = {n.name: n for n in graph.nodes}
+    return any(_as_network(n.expr, nodes) is not None for n in graph.nodes if not n.is_leaf)
+
+
 _UNIT_FUNCTIONS = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh", "step": r"\operatorname{step}",
                    "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
 

@@ -551,7 +551,7 @@ MAX_WIDTH_CM = 16.0  # the text width of an A4 page with the documents' margins
 
 # -- drawing: SVG -----------------------------------------------------------
 
-PX = 40.0  # SVG pixels per cm
+PX = 48.0  # SVG pixels per cm (labels of about 13 px on screen)
 
 
 def svg(p: Picture, title: str = "") -> str:

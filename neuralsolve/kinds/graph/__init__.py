@@ -79,12 +79,17 @@ class GraphKind(Kind):
         return v.parts(), v.notes()
 
     def diagram(self, problem: Problem, of: str | None = None):
-        from ...diagrams import equations
+        from ...diagrams import drawn_as_network, equations
 
+        if drawn_as_network(problem.model):
+            return ("the network these equations describe", "the network these equations describe",
+                    lambda: equations(problem.model, of), "a unit per activation with its bias under it, each "
+                    "connection labelled with its weight")
         what = f"the computational graph of {of}" if of else "the computational graph of the equations"
         what_tex = f"the computational graph of ${problem.model.tex.get(of) or _name_tex(of)}$" if of else what
-        return (what, what_tex, lambda: equations(problem.model, of), "a node per quantity and an arrow from each name its equation uses; a "
-                "weight that scales a single name is written on that arrow, other parameters are boxes")
+        return (what, what_tex, lambda: equations(problem.model, of), "a node per quantity and an arrow from "
+                "each name its equation uses; a weight that scales a single name is written on that arrow, other "
+                "parameters are boxes")
 
     # -- the question sheet, verify, check ----------------------------------
     def given(self, problem: Problem) -> Given:
