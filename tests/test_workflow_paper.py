@@ -206,6 +206,11 @@ def test_every_variant_has_the_same_pages_with_its_code_on_each_and_a_one_page_c
                     assert f"Q{q['number']}.{name}" in flat
     assert len(set(counts.values())) == 1, counts
     assert f"paper sheets of {counts[code]} pages each" in r.output
+    again = tmp_path.parent / (tmp_path.name + "-again")  # the same bytes again, PDFs included, whatever --jobs
+    assert run("exam", EXAM, "--variants", 3, "--seed", 2026, "--paper", "-o", again, "--jobs", 2).exit_code == 0
+    for code in counts:
+        for f in ("paper.tex", "paper.pdf", "key-compact.tex", "key-compact.pdf"):
+            assert (again / code / f).read_bytes() == (tmp_path / code / f).read_bytes(), f
 
 
 @pytest.mark.slow
