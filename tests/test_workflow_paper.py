@@ -172,11 +172,12 @@ def test_paper_output_is_deterministic_and_written_beside_the_sheet_and_key(tmp_
     assert f"{code}/paper.tex" in index and f"{code}/key-compact.tex" in index
 
 
-def test_pages_goes_with_paper_and_pdfs():
-    r = run("exam", EXAM, "--pages", 4, "-o", "nowhere")
+def test_pages_goes_with_paper_and_pdfs(tmp_path):
+    r = run("exam", EXAM, "--pages", 4, "-o", tmp_path / "out")
     assert r.exit_code == 2 and "--pages goes with --paper" in r.output
-    r = run("exam", EXAM, "--paper", "--pages", 4, "--no-pdf", "-o", "nowhere")
+    r = run("exam", EXAM, "--paper", "--pages", 4, "--no-pdf", "-o", tmp_path / "out")
     assert r.exit_code == 2 and "it needs the PDFs" in r.output
+    assert not (tmp_path / "out").exists()
 
 
 # -- compiled ----------------------------------------------------------------------------------------------
@@ -211,6 +212,12 @@ def test_every_variant_has_the_same_pages_with_its_code_on_each_and_a_one_page_c
     for code in counts:
         for f in ("paper.tex", "paper.pdf", "key-compact.tex", "key-compact.pdf"):
             assert (again / code / f).read_bytes() == (tmp_path / code / f).read_bytes(), f
+    # one variant rebuilt alone with the run's --pages: the same sheet, the same number of pages
+    alone = tmp_path.parent / (tmp_path.name + "-alone")
+    r = run("exam", EXAM, "--variant", code, "--paper", "--pages", counts[code], "-o", alone)
+    assert r.exit_code == 0, r.output
+    assert (alone / code / "paper.tex").read_bytes() == (tmp_path / code / "paper.tex").read_bytes()
+    assert len(pages_of(alone / code / "paper.pdf")) == counts[code]
 
 
 @pytest.mark.slow
