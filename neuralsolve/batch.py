@@ -23,6 +23,7 @@ class Outcome:
     files: tuple[str, ...]
     error: str = ""
     rejected: int = 0  # draws rejected while building it (conditions that failed, steps undefined)
+    overflow: bool = False  # --paper: its paper sheet needs more pages than the budget
 
 
 CHUNK = 10  # variants whose sheets (and whose keys) share a pdflatex run; fixed, so no PDF depends on --jobs
@@ -35,29 +36,31 @@ class _Staged:
     code: str
     seed: int
     folder: Path
-    tex: dict[str, str]  # "questions" and "key" -> their LaTeX, for the PDFs
+    tex: dict[str, str]  # "questions" and "key" (with --paper also "paper", "key-compact") -> their LaTeX
     rejected: int = 0
     error: str = ""
+    overflow: bool = False
 
 
-def write_variant(exam_path: str, seed: int, out: str, pdf: bool) -> Outcome:
+def write_variant(exam_path: str, seed: int, out: str, pdf: bool, paper=None) -> Outcome:
     """Build one variant and write its folder: questions.tex, key.tex, answers.json (and the PDFs)."""
-    return write_chunk(exam_path, [seed], out, pdf)[0]
+    return write_chunk(exam_path, [seed], out, pdf, paper)[0]
 
 
-def write_chunk(exam_path: str, seeds: list[int], out: str, pdf: bool) -> list[Outcome]:
+def write_chunk(exam_path: str, seeds: list[int], out: str, pdf: bool, paper=None) -> list[Outcome]:
     """Build variants and write their folders; one failing variant leaves the others whole.
 
     Their question sheets are compiled in one pdflatex run and their keys in another (start-up is most of
     a run's cost; a sheet never shares a run, so never a PDF object, with a key). Each folder is written
-    under a temporary name and renamed into place once complete.
+    under a temporary name and renamed into place once complete. `paper` (a paper.PaperOptions with its page
+    budget set) adds the paper sheet and the compact key, every sheet brought to the budget.
     """
     staged: list[_Staged] = []
     try:
         for seed in seeds:
-            staged.append(_stage(exam_path, seed, out))
+            staged.append(_stage(exam_path, seed, out, paper))
         if pdf:
-            _add_pdfs(staged)
+            _add_pdfs(staged, paper)
         return [_finish(s, Path(out), pdf) for s in staged]
     except BaseException:
         for s in staged:
@@ -65,7 +68,7 @@ def write_chunk(exam_path: str, seeds: list[int], out: str, pdf: bool) -> list[O
         raise
 
 
-def _stage(exam_path: str, seed: int, out: str) -> _Staged:
+def _stage(exam_path: str, seed: int, out: str, paper=None) -> _Staged:
     """Build one variant and write its LaTeX, Markdown and answers.json into its temporary folder."""
     from . import render
     from .draws import code_of
@@ -85,6 +88,12 @@ def _stage(exam_path: str, seed: int, out: str) -> _Staged:
         for name, svg in render.figure_files(variant):  # the key's figures, beside key.md (q2-diagram.svg)
             write_atomic(folder / name, svg)
         write_atomic(folder / "answers.json", answers_json(variant))
+        if paper is not None:
+            from .paper import documents
+
+            for name, text in documents(variant).items():
+                tex[name] = text
+                write_atomic(folder / f"{name}.tex", text)
         return _Staged(code, seed, folder, tex, sum(q.rejected for q in variant.questions))
     except ProblemError as exc:
         return _Staged(code, seed, folder, {}, error=str(exc))  # its folder is removed by _finish
@@ -93,15 +102,20 @@ def _stage(exam_path: str, seed: int, out: str) -> _Staged:
         raise
 
 
-def _add_pdfs(staged: list[_Staged]) -> None:
-    """Compile the sheets of the variants still standing in one batch, then their keys in another."""
+def _add_pdfs(staged: list[_Staged], paper=None) -> None:
+    """Compile the sheets of the variants still standing in one batch, then their keys in another (with
+    --paper, then their paper sheets and compact keys, and bring the paper sheets to the page budget)."""
     from .pdf import compile_many
 
-    for name in ("questions", "key"):
+    for name in ("questions", "key") + (("paper", "key-compact") if paper is not None else ()):
         live = [s for s in staged if not s.error]
         for s, err in zip(live, compile_many([(s.tex[name], s.folder / f"{name}.pdf") for s in live])):
             if err is not None:
                 s.error = str(err)
+    if paper is not None and paper.pages is not None:
+        from .paper import fit
+
+        fit(staged, paper.pages)
 
 
 def _finish(s: _Staged, out: Path, pdf: bool) -> Outcome:
@@ -110,12 +124,15 @@ def _finish(s: _Staged, out: Path, pdf: bool) -> Outcome:
         try:
             _swap_in(s.folder, out / s.code)
             names = [f"{n}.{ext}" for n in ("questions", "key") for ext in (("tex", "pdf") if pdf else ("tex",))]
-            names += ["questions.md", "key.md", "answers.json"] + sorted(p.name for p in (out / s.code).glob("*.svg"))
+            names += ["questions.md", "key.md", "answers.json"]
+            names += [f"{n}.{ext}" for n in ("paper", "key-compact") if n in s.tex
+                      for ext in (("tex", "pdf") if pdf else ("tex",))]
+            names += sorted(p.name for p in (out / s.code).glob("*.svg"))  # the key's figures
             return Outcome(s.code, s.seed, tuple(f"{s.code}/{n}" for n in names), rejected=s.rejected)
         except ProblemError as exc:
             s.error = str(exc)
     shutil.rmtree(s.folder, ignore_errors=True)
-    return Outcome(s.code, s.seed, (), s.error)
+    return Outcome(s.code, s.seed, (), s.error, overflow=s.overflow)
 
 
 def _swap_in(new: Path, final: Path) -> None:
@@ -174,7 +191,7 @@ def _leftovers(out: Path) -> None:
 
 
 def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progress=None,
-        index: bool = True) -> list[Outcome]:
+        index: bool = True, paper=None) -> list[Outcome]:
     """Every variant, over `jobs` processes; `progress(outcome)` is called as each finishes.
 
     With PDFs, the seeds go in fixed chunks of CHUNK (see write_chunk), so every PDF's bytes are the same
@@ -182,6 +199,9 @@ def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progre
 
     The output folder is locked for the run (a second run into it is refused); each variant's folder
     appears whole or not at all; an interrupted run removes its temporary folders and its workers.
+
+    With `paper` (a paper.PaperOptions), each folder also gets the paper sheet and the compact key, and with
+    PDFs every paper sheet is brought to its page budget (see paper.natural_pages for the usual one).
     """
     outcomes: dict[int, Outcome] = {}
     try:
@@ -191,6 +211,7 @@ def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progre
     try:
         size = CHUNK if pdf else 1  # chunks share pdflatex runs; without PDFs, variants balance best alone
         chunks = [seeds[i:i + size] for i in range(0, len(seeds), size)]  # the same for any number of jobs
+        extra = (paper,) if paper is not None else ()  # write_chunk's arguments after the seeds' (out, pdf)
 
         def done(chunk_outcomes: list[Outcome]) -> None:
             for o in chunk_outcomes:
@@ -200,11 +221,11 @@ def run(exam_path: str, seeds: list[int], out: str, pdf: bool, jobs: int, progre
 
         if jobs <= 1 or len(chunks) <= 1:
             for chunk in chunks:
-                done(write_chunk(exam_path, chunk, out, pdf))
+                done(write_chunk(exam_path, chunk, out, pdf, *extra))
         else:
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)))
             try:
-                futures = [pool.submit(write_chunk, exam_path, chunk, out, pdf) for chunk in chunks]
+                futures = [pool.submit(write_chunk, exam_path, chunk, out, pdf, *extra) for chunk in chunks]
                 for f in as_completed(futures):
                     done(f.result())
             except BaseException:

@@ -273,18 +273,24 @@ def _seeds(variants: int, seed: int, code: str | None) -> list[int]:
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="The output folder.")
 @click.option("--no-pdf", is_flag=True, help="Write LaTeX, Markdown and JSON only (no pdflatex).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=None, help="Processes to use (default: all cores).")
-def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
+@click.option("--paper", is_flag=True, help="Also a paper sheet for scanning (paper.tex/.pdf: answer boxes, the "
+              "variant code and its QR code on every page) and a one-page key for markers (key-compact.tex/.pdf).")
+@click.option("--pages", type=click.IntRange(1, 1000), default=None,
+              help="With --paper: every paper sheet has this many pages (default: as many as the first variant's).")
+def exam(exam_file, variants, seed, code, output, no_pdf, jobs, paper, pages):
     """Write a question sheet and an answer key for each variant of an exam.
 
     Each variant gets a folder OUTPUT/CODE/ with questions.tex, key.tex (and
     their PDFs), questions.md, key.md and answers.json; OUTPUT/index.csv lists
     code, seed, status and files. A variant that fails is reported and the
-    others are still written; the exit status is then 1.
+    others are still written; the exit status is then 1 (2 when, with --paper,
+    a variant's paper sheet needs more pages than the budget).
 
     \b
     Examples:
       neuralsolve exam exam.yaml --variants 60 --seed 2026 -o out/
       neuralsolve exam exam.yaml --variant 3K7Q0M -o out/
+      neuralsolve exam exam.yaml --variants 60 --seed 2026 --paper -o out/
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -292,7 +298,12 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     from . import batch
     from .exam import load_exam
     from .pdf import pdflatex
+    from .paper import PaperOptions
 
+    if pages is not None and not paper:
+        raise click.UsageError("--pages goes with --paper")
+    if pages is not None and no_pdf:
+        raise click.UsageError("--pages counts the pages of the compiled paper sheets; it needs the PDFs (no --no-pdf)")
     try:
         load_exam(exam_file)
         if not no_pdf:
@@ -300,13 +311,21 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     except ProblemError as err:
         _fail(err)
     seeds = _seeds(variants, seed, code)
+    if paper and pages is None and not no_pdf:
+        from .paper import natural_pages
+
+        try:
+            pages = natural_pages(exam_file, seeds)  # the first variant's sheet sets the budget
+        except ProblemError as err:
+            _fail(err)
     err_console = Console(stderr=True, highlight=False)
     with Progress(TextColumn("variants"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("variants", total=len(seeds))
         try:
             outcomes = batch.run(exam_file, seeds, output, not no_pdf, jobs or batch.default_jobs(),
-                                 progress=lambda o: bar.advance(task), index=code is None)
+                                 progress=lambda o: bar.advance(task), index=code is None,
+                                 paper=PaperOptions(pages) if paper else None)
         except ProblemError as err:
             _fail(err)
     failed = [o for o in outcomes if o.error]
@@ -315,9 +334,10 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs):
     rejected = sum(o.rejected for o in outcomes)
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} variant{'s' if len(outcomes) != 1 else ''} "
                f"written to {output}" + (f" ({rejected} draw{'s' if rejected != 1 else ''} rejected by the "
-                                         "where: conditions)" if rejected else ""))
+                                         "where: conditions)" if rejected else "")
+               + (f"; paper sheets of {pages} page{'s' if pages != 1 else ''} each" if paper and pages and len(failed) < len(outcomes) else ""))
     if failed:
-        sys.exit(1)
+        sys.exit(2 if any(o.overflow for o in failed) else 1)
 
 
 @cli.command()
