@@ -83,9 +83,9 @@ def test_a_part_without_marks_gets_the_default_box(write):
     exam = write(f"exam:\n  title: Unmarked\n  questions:\n    - {ROOT / 'problems' / 'relu-two-points.yaml'}\n"
                  f"    - {ROOT / 'problems' / 'log-cosh.yaml'}\n", "exam.yaml")
     v = variant(0, exam)
-    assert [sq.marks for q in v.questions for sq in q.statement.questions] == [None, "10"]
+    assert [sq.marks for q in v.questions for sq in q.statement.questions] == [None, None, "10"]
     heights = [float(h) for label, h in _BOX.findall(paper.sheet(v)) if label.startswith("Answer")]
-    assert heights == [paper.UNMARKED_CM, 10 * paper.CM_PER_MARK]
+    assert heights == [paper.UNMARKED_CM, paper.UNMARKED_CM, 10 * paper.CM_PER_MARK]
 
 
 def test_the_variant_code_and_its_qr_code_are_on_every_page():
