@@ -104,10 +104,12 @@ def _place(columns, edges, notes, gap_x, gap_y) -> Picture:
     x = 0.0
     for i, col in enumerate(columns):
         if i:
-            # wide labels between two columns need room: the widest label, twice, plus the nodes
+            # wide labels between two columns need room: the widest label, twice, plus the nodes; a column of
+            # plain names (a network's outputs) only needs a short arrow
             between = [e for e in edges if e[0] in {n[0] for n in columns[i - 1]} and e[1] in {n[0] for n in col}]
             widest = max((width(e[2], EDGE_PT) for e in between if e[2]), default=0.0)
-            x += max(gap_x, 2 * widest + 1.4)
+            plain_column = all(n[2] == "plain" for n in col)
+            x += 1.3 if plain_column and not widest else max(gap_x, 2 * widest + 1.4)
         top = (tallest - 1) * gap_y / 2
         offset = (tallest - len(col)) * gap_y / 2
         for j, (id_, tex, shape, style) in enumerate(col):
@@ -183,7 +185,7 @@ def network(model) -> Picture:
     for n in first.inputs:  # a given input value beside its node
         v = values.get(n)
         if v is not None and not isinstance(v, sympy.Symbol) and not v.free_symbols:
-            notes.append((n, f"{num_tex(v)}", "left"))
+            notes.append((n, f"{num_tex(v)} =", "left"))
     for k, layer in enumerate(layers):
         act = activation_tex(layer.activation_name, layer.activation)
         col = []
@@ -254,8 +256,7 @@ def equations(graph, of: str | None = None) -> Picture:
             edge_labels[(uid, n.name)] = num_tex(coef)
             reads.append(uid)
         uses[n.name] = reads
-        if const != 0:
-            biases[n.name] = num_tex(const)
+        biases[n.name] = num_tex(const)
     shown = [n for n in graph.nodes if not (n.is_leaf and n.name in labelled)]
     rank: dict[str, int] = {}
 
@@ -287,11 +288,10 @@ def equations(graph, of: str | None = None) -> Picture:
             if op:
                 notes.append((n.name, op, "above"))
             if n.name in biases:
-                notes.append((n.name, rf"\text{{bias }} {biases[n.name]}", "below"))
+                notes.append((n.name, rf"b = {biases[n.name]}", "below"))
     for uid, (fn_tex, bias, _) in units.items():
         cols[rank[uid]].append((uid, fn_tex, "circle", "unit"))
-        if bias != 0:
-            notes.append((uid, rf"\text{{bias }} {num_tex(bias)}", "below"))
+        notes.append((uid, rf"b = {num_tex(bias)}", "below"))  # every unit's bias, 0 too, as the sheet asks
     edges = []
     for q, reads in uses.items():
         for u in reads:
@@ -408,11 +408,13 @@ def operation_tex(expr) -> str:
     e = expr
     while isinstance(e, sympy.Function) or isinstance(e, (sympy.exp, sympy.log)):
         if len(e.args) != 1:
-            break
+            return ""
         names.append(_fn_tex(e))
         e = e.args[0]
         if len(names) == 3:
             break
+    if any(isinstance(f, (sympy.Function, sympy.exp, sympy.log)) for f in sympy.preorder_traversal(e)):
+        return ""  # log(1 + exp(v)) is not "log" of a sum of names: no note rather than a wrong one
     return r"\,".join(names)
 
 
@@ -469,7 +471,8 @@ def matrix(model, of: str | None = None) -> Picture:
         if e.op == "scale" and _constant(args[0], model):  # a coefficient: alpha, -D/2, 1/beta
             c = _scalar(args[0])
             coeff = _coefficient_tex(c, model)
-            label, args = r"\times %s" % (coeff if c.is_Atom else f"\\left({coeff}\\right)"), args[1:]
+            bare = c.is_Atom and not (c.is_Number and c < 0)  # x alpha, x 2; but x (-1/2)
+            label, args = r"\times %s" % (coeff if bare else f"\\left({coeff}\\right)"), args[1:]
         elif e.op == "add":
             signs, plain = [], []
             for a in args:
@@ -480,6 +483,13 @@ def matrix(model, of: str | None = None) -> Picture:
                     plain.append(a)
                     signs.append("")
             args = plain
+        elif e.op == "matmul":
+            factors = _matmul_factors(e)
+            if len(factors) > 2 and factors[-1].shape[1] == 1:  # W^T W x: W^T (W x), a vector at each step
+                inner = factors[-1]
+                for f in reversed(factors[1:-1]):
+                    inner = type(e)("matmul", (f, inner), (f.shape[0], inner.shape[1]))
+                args = [factors[0], inner]
         elif e.op == "pow":
             label = r"(\cdot)^{%s}" % num_tex(e.num)
         elif e.op in ("fn", "dfn"):
@@ -518,6 +528,12 @@ def matrix(model, of: str | None = None) -> Picture:
     return layered([c for c in columns if c], edges, gap_x=1.6, gap_y=1.1)
 
 
+def _matmul_factors(e) -> list:
+    if e.op != "matmul":
+        return [e]
+    return [f for a in e.args for f in _matmul_factors(a)]
+
+
 def _scalar(e) -> sympy.Expr:
     """A constant scalar of the matrix algebra as a SymPy expression (alpha, -D/2, 1/beta)."""
     if e.op == "num":
@@ -534,7 +550,7 @@ def _scalar(e) -> sympy.Expr:
 
 def _coefficient_tex(c, model) -> str:
     if c.is_Number:
-        return num_tex(c)
+        return sympy.latex(c)  # -1/2 as a fraction, as the equation writes it
     return sympy.latex(c, symbol_names={s: (model.tex.get(s.name) or _tex_name(s.name)) for s in c.free_symbols})
 
 
@@ -600,7 +616,7 @@ def unrolled(model, steps: int | None = None) -> Picture:
                                                       if n not in {q.name for q in recs}})
     rows = [(n, "input") for n in inputs] + [(r.name, "state") for r in recs if r.name in states] \
         + [(r.name, "output") for r in recs if r.name not in states]
-    gap_x, gap_y = 2.6, 1.7
+    gap_x, gap_y = 2.6, 2.0
     d_cols: list[list[tuple]] = [[] for _ in range(T + 1)]
     for name, role in reversed(rows):
         for t in range(1, T + 1):

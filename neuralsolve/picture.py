@@ -127,20 +127,23 @@ def _runs(tex: str, level: int, face: str, out: list[Run]) -> None:
                 _runs(_paren(a), level, face, out)
                 out.append(Run("/", "upright", level))
                 _runs(_paren(b), level, face, out)
-                out.append(Run("\u2009", "upright", level))  # a thin space: 1/2 D, not 1/2D
+                if i < len(tex) and (tex[i].isalpha() or tex[i] == "\\"):
+                    out.append(Run("\u2009", "upright", level))  # a thin space: 1/2 D, not 1/2D
             elif cmd == "sqrt":
                 g, i = _group(tex, i)
                 out.append(Run("√", "upright", level))
                 _runs(_paren(g), level, face, out)
-            else:  # \tanh, \log, or a command we do not know: its letters, upright
-                out.append(Run(cmd if cmd in _FUNCTIONS else cmd, "upright", level))
+            else:  # \tanh, \log, or a command we do not know: its letters, upright (log det: a space between)
+                if out and out[-1].face == "upright" and out[-1].text[-1:].isalpha():
+                    out.append(Run("\u2009", "upright", level))
+                out.append(Run(cmd, "upright", level))
         elif ch == "-":  # a minus sign in math, a hyphen in \text{...}
             out.append(Run("-" if face == "upright" else "−", "upright", level))
             i += 1
         elif ch in "=<>":
             out.append(Run(f"\u00a0{ch}\u00a0", "upright", level))
             i += 1
-        elif ch.isdigit() or ch in "+()[],.;:|!/*'":
+        elif ch.isdigit() or ch in "+()[],.;:|!/*'@":
             out.append(Run(ch if ch != "'" else "′", "upright" if face != "bold" else "bold", level))
             i += 1
         elif ch == " " or ch == "~":
@@ -349,7 +352,7 @@ class Diagram:
     def node(self, id_: str, x: float, y: float, tex: str, shape: str = "circle", style: str = "unit") -> None:
         w, h = width(tex, NODE_PT), height(tex, NODE_PT)
         if shape == "circle":
-            r = max(0.36, (w * w + h * h) ** 0.5 / 2 + 0.08)
+            r = max(0.36, (w * w + h * h) ** 0.5 / 2 + 0.08) + (0.06 if style == "loss" else 0.0)
             self.nodes.append(Node(id_, x, y, tex, shape, style, r, r))
         else:
             self.nodes.append(Node(id_, x, y, tex, shape, style, max(0.3, w / 2 + 0.14), max(0.25, h / 2 + 0.1)))
@@ -382,7 +385,7 @@ class Diagram:
             a, b = nodes[e.source], nodes[e.target]
             (x0, y0), (x1, y1) = a.boundary(b.x - a.x, b.y - a.y), b.boundary(a.x - b.x, a.y - b.y)
             best = None
-            for t in (_NEAR_TARGET if fan_in[e.target] > 2 else _POSITIONS):
+            for t in (_NEAR_TARGET if fan_in[e.target] > 3 else _POSITIONS):
                 if e.bend:
                     x, y = _bent_point(a, b, e.bend, t)
                 else:
@@ -634,11 +637,11 @@ def svg(p: Picture, title: str = "") -> str:
 
 def _svg_text(x, y, tex, size, anchor, X, Y) -> str:
     px = size * 0.03528 * PX
-    w, h = width(tex, size), height(tex, size)
-    cx = x + {"center": 0, "north": 0, "south": 0, "west": w / 2, "east": -w / 2, "north west": w / 2,
-              "south east": -w / 2}[anchor]
+    h = height(tex, size)
+    cx = x
     cy = y + {"center": 0, "west": 0, "east": 0, "north": -h / 2, "south": h / 2, "north west": -h / 2,
               "south east": h / 2}[anchor]
+    align = "start" if anchor in ("west", "north west") else "end" if anchor in ("east", "south east") else "middle"
     parts = []
     level = 0
     for r in runs(tex):
@@ -653,7 +656,7 @@ def _svg_text(x, y, tex, size, anchor, X, Y) -> str:
             attrs.append('font-size="70%"')
         level = r.level
         parts.append(f"<tspan {' '.join(attrs)}>{html.escape(r.text)}</tspan>" if attrs else html.escape(r.text))
-    return (f'<text x="{X(cx)}" y="{Y(cy)}" font-size="{_f(px)}" text-anchor="middle" dominant-baseline="central">'
+    return (f'<text x="{X(cx)}" y="{Y(cy)}" font-size="{_f(px)}" text-anchor="{align}" dominant-baseline="central">'
             + "".join(parts) + "</text>")
 
 
@@ -694,18 +697,23 @@ class Frame:
         (a, b), (c, d) = self.x_range, self.y_range
         ax_y = 0.0 if c <= 0 <= d else c
         ax_x = 0.0 if a <= 0 <= b else a
-        lines.append(Line((self.at(a, ax_y), self.at(b, ax_y)), "black", 0.5, False, True))
-        lines.append(Line((self.at(ax_x, c), self.at(ax_x, d)), "black", 0.5, False, True))
-        texts.append(Text(*self.at(b, ax_y), x_name, EDGE_PT + 1, "west"))
-        texts.append(Text(*self.at(ax_x, d), y_name, EDGE_PT + 1, "south"))
+        over = 0.35  # cm: the axes run on past the data, so no arrowhead lands on the last tick
+        (x0, y0), (x1, _) = self.at(a, ax_y), self.at(b, ax_y)
+        lines.append(Line(((x0, y0), (x1 + over, y0)), "black", 0.5, False, True))
+        (cx, cy0), (_, cy1) = self.at(ax_x, c), self.at(ax_x, d)
+        lines.append(Line(((cx, cy0), (cx, cy1 + over)), "black", 0.5, False, True))
+        texts.append(Text(x1 + over + 0.05, y0, x_name, EDGE_PT + 1, "west"))
+        texts.append(Text(cx, cy1 + over + 0.05, y_name, EDGE_PT + 1, "south"))
         for t, tex_ in x_ticks:
             px, py = self.at(t, ax_y)
             lines.append(Line(((px, py - 0.07), (px, py + 0.07)), "black", 0.5))
-            texts.append(Text(px, py - 0.12, tex_, EDGE_PT, "north"))
+            if abs(px - cx) > 1e-9:  # no number where the other axis crosses
+                texts.append(Text(px, py - 0.12, tex_, EDGE_PT, "north", True))
         for t, tex_ in y_ticks:
             px, py = self.at(ax_x, t)
             lines.append(Line(((px - 0.07, py), (px + 0.07, py)), "black", 0.5))
-            texts.append(Text(px - 0.12, py, tex_, EDGE_PT, "east"))
+            if abs(py - y0) > 1e-9:
+                texts.append(Text(px - 0.12, py, tex_, EDGE_PT, "east", True))
         return Picture((), (), tuple(texts), tuple(self.items["polygons"]), tuple(self.items["lines"]) + tuple(lines),
                        tuple(self.items["dots"]), what="plot")
 

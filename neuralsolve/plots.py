@@ -175,12 +175,15 @@ def contours(f, box, paths=(), levels: int = 9, grid: int = 60, x_name: str = "x
         frame.line(clipped, colours[k % 3], 1.0)
         for x, y in clipped:
             frame.dot(x, y, colours[k % 3])
-        if tex and clipped:
-            frame.text(clipped[-1][0], clipped[-1][1], tex, "west", fill=True)
+        if tex and clipped:  # named beside its last iterate, clear of the dot
+            frame.text(clipped[-1][0], clipped[-1][1], tex, "west", fill=True, offset=(0.15, 0.0))
+    if paths and paths[0][1]:
+        x, y = (float(v) for v in paths[0][1][0])
+        frame.text(x, y, r"\text{start}", "south east", fill=True, offset=(-0.1, 0.1))
     for x, y, tex in marks:  # stationary points: a hollow dot and what it is
         if a <= x <= b and c <= y <= d:
             frame.dot(x, y, "black", open_=True)
-            frame.text(x, y, tex, "north", fill=True)
+            frame.text(x, y, tex, "north west", fill=True, offset=(0.1, -0.12))
     return frame.finish(x_name, y_name, _ticks(a, b), _ticks(c, d))
 
 

@@ -26,3 +26,10 @@ def assert_located(result, path, message: str) -> None:
     """A bad file's one line: exit status 2 and FILE:LINE:COL: message on stderr, nothing else."""
     assert result.exit_code == 2, result.output
     assert result.stderr.strip() == f"{path}:{message}"
+
+
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path, monkeypatch):
+    """Every test runs in its own empty folder, so what a command writes beside it (solve's ./figures) never
+    lands in the checkout; tests name the project's files from ROOT."""
+    monkeypatch.chdir(tmp_path)

@@ -9,6 +9,7 @@ import sympy
 
 import neuralsolve
 from neuralsolve.errors import ProblemError
+from .conftest import ROOT
 
 
 def solve(text):
@@ -66,7 +67,7 @@ def test_approximations_replace_values_as_instructed():
 
 
 def test_vae_regulariser_matches_the_exam():
-    assert neuralsolve.solve("problems/vae-regulariser.yaml").answers["Lreg"] == "67/25"  # 2.68
+    assert neuralsolve.solve(ROOT / "problems" / "vae-regulariser.yaml").answers["Lreg"] == "67/25"  # 2.68
 
 
 NET = """

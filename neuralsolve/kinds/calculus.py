@@ -523,9 +523,13 @@ class CalculusView:
             fs = [(m.letter, compile_float(value, (var.name,)))]
         pic = plots.curves(fs, (float(lo), float(hi)), sympy.latex(sympy.Symbol(var.name)),
                            f"{m.letter}({sympy.latex(sympy.Symbol(var.name))})")
+        v_tex = sympy.latex(sympy.Symbol(var.name))
         caption = f"{m.letter}({var.name}) for {var.name} from {show_text(lo)} to {show_text(hi)}" + (
             f", one curve for each value of {curves[0].name}" if curves else "") + "."
-        return [figure(pic, "plot", caption)]
+        caption_tex = (f"${m.letter}({v_tex})$ for ${v_tex}$ from ${sympy.latex(lo)}$ to ${sympy.latex(hi)}$"
+                       + (f", one curve for each value of ${sympy.latex(sympy.Symbol(curves[0].name))}$" if curves
+                          else "") + ".")
+        return [figure(pic, "plot", caption, caption_tex)]
 
     def parts(self) -> tuple[PartView, ...]:
         out = []

@@ -698,9 +698,10 @@ class OptimizeView:
             pic = plots.contours(lambda x, y: f(x, y), box, paths, x_name=m.variables[0], y_name=m.variables[1],
                                  marks=marks)
             what = "Contour lines of f"
-        caption = what + ", with the iterates joined in order" + (", one path per step size" if several else "") \
+        rest = ", with the iterates joined in order from the start" + (", one path per step size" if several
+                                                                        else "") \
             + " (iterates outside the frame are drawn at its edge)."
-        return [figure(pic, "plot", caption)]
+        return [figure(pic, "plot", what + rest, what.replace(" f", " $f$") + rest)]
 
     def table(self) -> Table:
         pen, several = self.pen, len(self.comp.runs) > 1

@@ -87,9 +87,8 @@ class GraphKind(Kind):
                     "connection labelled with its weight")
         what = f"the computational graph of {of}" if of else "the computational graph of the equations"
         what_tex = f"the computational graph of ${problem.model.tex.get(of) or _name_tex(of)}$" if of else what
-        return (what, what_tex, lambda: equations(problem.model, of), "a node per quantity and an arrow from "
-                "each name its equation uses; a weight that scales a single name is written on that arrow, other "
-                "parameters are boxes")
+        return (what, what_tex, lambda: equations(problem.model, of), "a node per quantity, an arrow from each "
+                "name its equation uses, and each weight written on the arrow of the name it scales")
 
     # -- the question sheet, verify, check ----------------------------------
     def given(self, problem: Problem) -> Given:

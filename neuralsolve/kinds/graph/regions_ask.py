@@ -412,8 +412,8 @@ def regions_figure(comp, ask: Ask):
     reg = got.designed if design else got
     model = comp.problem.model
     out = default_output(model) if design else ask.arg.output
-    pic, caption = _plot(reg, model, out, got.sample if design else ())
-    return figure(pic, "regions", caption)
+    pic, caption, caption_tex = _plot(reg, model, out, got.sample if design else ())
+    return figure(pic, "regions", caption, caption_tex)
 
 
 def _name_tex(model, name: str) -> str:
@@ -423,6 +423,7 @@ def _name_tex(model, name: str) -> str:
 
 
 def _plot(reg, model, out: str, sample=()):
+    """The picture, and its caption as text and as LaTeX (the problem's names in math)."""
     from ... import plots
 
     names = [s.name for s in reg.inputs]
@@ -436,21 +437,25 @@ def _plot(reg, model, out: str, sample=()):
                 pieces.append((lo, hi, slope, p.formula.subs(reg.inputs[0], 0)))
         kinks = list(zip(reg.breakpoints, reg.values))
         pic = plots.piecewise(pieces, kinks, reg.view, ins[0], f"{y_tex}({ins[0]})")
-        at = ", ".join(f"{k} = {v}" for k, v in sample)
-        caption = (f"The designed network's function at {at}, its kinks marked with their coordinates." if sample
-                   else f"{out} as a function of {names[0]}, each kink marked with its coordinates.")
-        return pic, caption
+        if sample:
+            at = ", ".join(f"{k} = {v}" for k, v in sample)
+            at_tex = ", ".join(f"{_name_tex(model, str(k))} = {sympy.latex(v)}" for k, v in sample)
+            return (pic, f"The designed network's function at {at}, its kinks marked with their coordinates.",
+                    f"The designed network's function at ${at_tex}$, its kinks marked with their coordinates.")
+        return (pic, f"{out} as a function of {names[0]}, each kink marked with its coordinates.",
+                f"${y_tex}$ as a function of ${ins[0]}$, each kink marked with its coordinates.")
     box = ((reg.view[0], reg.view[1]), (reg.view[2], reg.view[3]))
     if reg.classes:
         cells = [(c.polygon, c.label) for c in reg.classes if c.label in (1, 2) and len(c.polygon) >= 3]
         pic = plots.regions(cells, reg.boundary, box, ins[0], ins[1])
-        caption = (f"The classes in the plane of {names[0]} and {names[1]}: class 1 (shaded red) where {out} < 0, "
-                   f"class 2 (blue) where {out} > 0; the thick line is the decision boundary {out} = 0.")
-    else:
-        shapes = [(poly, p.formula) for p in reg.pieces for poly in p.shapes if len(poly) >= 3]
-        pic = plots.pieces(shapes, box, ins[0], ins[1], lambda f: _formula_tex(f, model))
-        caption = f"The linear pieces of {out} in the plane of {names[0]} and {names[1]}, each with its formula."
-    return pic, caption
+        return (pic, f"The classes in the plane of {names[0]} and {names[1]}: class 1 (shaded red) where {out} < 0, "
+                     f"class 2 (blue) where {out} > 0; the thick line is the decision boundary {out} = 0.",
+                f"The classes in the plane of ${ins[0]}$ and ${ins[1]}$: class 1 (shaded red) where ${y_tex} < 0$, "
+                f"class 2 (blue) where ${y_tex} > 0$; the thick line is the decision boundary ${y_tex} = 0$.")
+    shapes = [(poly, p.formula) for p in reg.pieces for poly in p.shapes if len(poly) >= 3]
+    pic = plots.pieces(shapes, box, ins[0], ins[1], lambda f: _formula_tex(f, model))
+    return (pic, f"The linear pieces of {out} in the plane of {names[0]} and {names[1]}, each with its formula.",
+            f"The linear pieces of ${y_tex}$ in the plane of ${ins[0]}$ and ${ins[1]}$, each with its formula.")
 
 
 def _formula_tex(f, model) -> str:

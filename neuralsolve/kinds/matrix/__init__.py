@@ -145,7 +145,7 @@ class MatrixKind(Kind):
         out = of or problem.model.output
         name = problem.model.tex.get(out) or name_tex(out)
         return (f"the computational graph of {out}", f"the computational graph of ${name}$", lambda: matrix(problem.model, of),
-                "a box per operation, a circle per named quantity, parameters shaded")
+                "a rounded box per operation, a circle per named quantity, the parameters in shaded squares")
 
     def lower(self, r, block, notation):
         return _lower(r, block, notation)
