@@ -14,12 +14,14 @@
 7. diagrams: a chain of N equations drawn (layout, label placement, TikZ and SVG): the cost per node should
    stay flat as N grows; layered networks of growing width, where each label has more edges near it (the
    cost per edge grows with how crowded a gap is, and a diagram past the legible limit is refused at once).
+8. regions: the exact linear pieces of two-input ReLU networks of growing width; the cost per cell found.
 """
 
 from __future__ import annotations
 
 import random
 import statistics
+from fractions import Fraction
 import subprocess
 import sys
 import time
@@ -176,6 +178,25 @@ def figures():
         diagrams.network(g)
     except diagrams.TooLarge:
         print(f"  network 16-16-16-16 ({3 * 256} edges)   refused in {time.perf_counter() - t:.3f} s")
+    from neuralsolve import regions as rg
+    from tests.test_regions import as_function
+
+    print("== 8. regions of two-input ReLU networks (exact cells, merged pieces), hidden widths as given")
+    for widths in ((2,), (4,), (4, 4), (6, 6)):
+        rng = random.Random(7)
+        layers = []
+        for n_in, n_out in zip((2,) + widths, widths + (1,)):
+            layers.append(([[Fraction(rng.randint(-3, 3), rng.randint(1, 3)) for _ in range(n_in)]
+                            for _ in range(n_out)], [Fraction(rng.randint(-3, 3), rng.randint(1, 3))
+                                                     for _ in range(n_out)]))
+        f = as_function(layers, 2)
+        try:
+            el = best(lambda: rg.regions(f))
+            reg = rg.regions(f)
+            print(f"  hidden {'-'.join(map(str, widths)):5s}   {sum(widths):2d} relus   {len(reg.cells):4d} cells   "
+                  f"{len(reg.pieces):4d} pieces   {el:6.3f} s   {1e3 * el / len(reg.cells):6.2f} ms per cell")
+        except Exception as exc:  # past the guard: refused at once
+            print(f"  hidden {'-'.join(map(str, widths)):5s}   refused: {exc}")
 
 
 if __name__ == "__main__":

@@ -203,7 +203,7 @@ def network(model) -> Picture:
     outs = [(f"out:{a}", name(a), "plain", "unit") for a in layers[-1].a]
     cols.append(outs)
     edges += [(a, f"out:{a}", "") for a in layers[-1].a]
-    return layered(cols, edges, notes, order=False)
+    return layered(cols, edges, notes, gap_y=1.9, order=False)  # room for a name above and a bias below
 
 
 def _input_tex(n, values, tex) -> str:
