@@ -384,3 +384,24 @@ def test_the_one_input_function_passes_through_its_kinks():
     pts = [tuple(map(float, p.split(","))) for p in curve.get("points").split()]
     for d in dots:  # each kink is a vertex of the drawn curve
         assert any(abs(d[0] - p[0]) < 1e-6 and abs(d[1] - p[1]) < 1e-6 for p in pts)
+
+
+@pytest.mark.slow
+def test_figures_are_the_same_bytes_whatever_the_hash_salt(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    names = ["relu-decision-boundary", "matrix-gplvm", "tanh-graph-drawing", "rnn-threshold-forward",
+             "relu-ramp-design"]
+    outs = []
+    for salt in ("1", "2"):
+        folder = tmp_path / salt
+        for name in names:
+            r = subprocess.run([sys.executable, "-m", "neuralsolve", "render", str(PROBLEM_DIR / f"{name}.yaml"),
+                                "--markdown", "-o", str(folder / f"{name}.md")], cwd=ROOT, capture_output=True,
+                               env={**os.environ, "PYTHONHASHSEED": salt}, text=True)
+            assert r.returncode == 0, r.stderr
+        outs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
+    assert len([n for n in outs[0] if n.endswith(".svg")]) >= 6
+    assert outs[0] == outs[1]
