@@ -136,18 +136,23 @@ def _place(columns, edges, notes, gap_x, gap_y) -> Picture:
 
 
 def _detour(a, b, nodes) -> float:
-    """0 for an edge whose straight line clears every other node, else a bend (degrees) whose arc does."""
+    """0 for an edge whose straight line clears every other node, else the bend (degrees) whose arc crosses the
+    fewest nodes (the smallest bend among equals)."""
     from .picture import _bent_point, _crosses
 
     lo_x, hi_x = min(a.x, b.x) - 1.5, max(a.x, b.x) + 1.5  # only nodes between the ends can be in the way
     others = [n for n in nodes if n.id not in (a.id, b.id) and lo_x <= n.x <= hi_x]
     if not any(_crosses(n.box(), (a.x, a.y), (b.x, b.y)) for n in others):
         return 0.0
-    for bend in (25.0, -25.0, 40.0, -40.0, 55.0, -55.0):
-        pts = [_bent_point(a, b, bend, t / 10) for t in range(11)]
-        if not any(_crosses(n.box(), p, q) for n in others for p, q in zip(pts, pts[1:])):
-            return bend
-    return 30.0
+    best = None
+    for bend in (20.0, -20.0, 30.0, -30.0, 40.0, -40.0, 55.0, -55.0, 70.0, -70.0):
+        pts = [_bent_point(a, b, bend, t / 20) for t in range(21)]
+        hits = sum(any(_crosses(n.box(), p, q) for p, q in zip(pts, pts[1:])) for n in others)
+        if best is None or hits < best[0]:
+            best = (hits, bend)
+        if hits == 0:
+            break
+    return best[1]
 
 
 # -- networks ---------------------------------------------------------------------
