@@ -184,7 +184,7 @@ def test_each_ask_has_a_sheet_sentence(write):
                   "Find the second derivative of f with respect to x. Where does it exist?",
                   "Simplify f in the limit β → ∞. Show your work.",
                   "Which function does f become as β → ∞?"]
-    assert statement(p).notes == ("Here σ(z) = 1/(1 + e^(-z)) is the sigmoid.",)
+    assert statement(p).notes == ("Here σ(z) = 1/(1 + exp(−z)) is the sigmoid.",)
 
 
 def test_check_marks_a_right_and_a_wrong_limit(write):

@@ -1086,8 +1086,8 @@ def _close(a, b, tol) -> bool:
         return False
 
 
-_DEFINITIONS = ((fn.sigmoid, "Here σ(z) = 1/(1 + e^(-z)) is the sigmoid."), (fn.relu, "Here relu(z) = max(0, z)."),
-                (fn.softplus, "Here softplus(z) = log(1 + e^z)."), (fn.swish, "Here swish(z) = z σ(z)."),
+_DEFINITIONS = ((fn.sigmoid, "Here σ(z) = 1/(1 + exp(−z)) is the sigmoid."), (fn.relu, "Here relu(z) = max(0, z)."),
+                (fn.softplus, "Here softplus(z) = log(1 + exp(z))."), (fn.swish, "Here swish(z) = z σ(z)."),
                 (fn.step, "Here step(z) is 1 for z ≥ 0 and 0 for z < 0."))
 
 
