@@ -335,7 +335,8 @@ def exam(exam_file, variants, seed, code, output, no_pdf, jobs, paper, pages):
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} variant{'s' if len(outcomes) != 1 else ''} "
                f"written to {output}" + (f" ({rejected} draw{'s' if rejected != 1 else ''} rejected by the "
                                          "where: conditions)" if rejected else "")
-               + (f"; paper sheets of {pages} page{'s' if pages != 1 else ''} each" if paper and pages and len(failed) < len(outcomes) else ""))
+               + (f"; paper sheets of {pages} page{'s' if pages != 1 else ''} each"
+                  if paper and pages and len(failed) < len(outcomes) else ""))
     if failed:
         sys.exit(2 if any(o.overflow for o in failed) else 1)
 

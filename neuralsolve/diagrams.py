@@ -316,8 +316,8 @@ def drawn_as_network(graph) -> bool:
     return any(_as_network(n.expr, nodes) is not None for n in graph.nodes if not n.is_leaf)
 
 
-_UNIT_FUNCTIONS = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh", "step": r"\operatorname{step}",
-                   "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
+_UNIT_FUNCTIONS = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh",
+                   "step": r"\operatorname{step}", "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
 
 
 def _as_network(expr, nodes) -> tuple | None:
@@ -615,6 +615,8 @@ def unrolled(model, steps: int | None = None) -> Picture:
     from .kinds.rnn.model import indexed_tex, tsym
 
     T = steps or model.steps or 3
+    if model.vector:
+        return _unrolled_vectors(model, T)
     recs = model.recurrences
     states = set(model.states)
     inputs = [n for n, _ in model.inputs] or sorted({n for r in recs for n, lag in r.reads
@@ -637,11 +639,13 @@ def unrolled(model, steps: int | None = None) -> Picture:
                 if t - lag < 0:
                     continue
                 coeff = sympy.expand(arg).coeff(tsym(src, lag)) if arg is not None else 0
-                label = "" if coeff in (0, 1) or coeff.free_symbols & {tsym(n, g) for n, _ in rec.reads for g in (0, 1)} \
+                lagged = {tsym(n, g) for n, _ in rec.reads for g in (0, 1)}
+                label = "" if coeff in (0, 1) or coeff.free_symbols & lagged \
                     else sympy.latex(coeff)
                 label = _names_tex(coeff, model) if label else ""
                 edges.append((f"{src}[{t - lag}]", f"{rec.name}[{t}]", label))
-            bias = sympy.expand(arg).subs({tsym(n, g): 0 for n, _ in rec.reads for g in (0, 1)}) if arg is not None else 0
+            zeros = {tsym(n, g): 0 for n, _ in rec.reads for g in (0, 1)}
+            bias = sympy.expand(arg).subs(zeros) if arg is not None else 0
             if rec.unit.function:  # the problem's own name for it (f), as the exam writes it
                 note = _tex_name(rec.unit.function)
             else:
@@ -653,6 +657,52 @@ def unrolled(model, steps: int | None = None) -> Picture:
                 notes.append((f"{rec.name}[{t}]", note, "below right" if rec.name in states else "above"))
     # a state's notes sit right of the node: leave room in the gaps
     return layered([c for c in d_cols if c], edges, notes, gap_x=gap_x, gap_y=gap_y, order=False)
+
+
+def _unrolled_vectors(model, T: int) -> Picture:
+    """A vector recurrence unrolled: one node per vector and step (h_t, x_t, y_t), each arrow labelled with the
+    matrix that multiplies its source, each equation's function and bias vector beside its node."""
+    from .kinds.rnn.model import indexed_tex
+
+    eqs = {v.name: v for v in model.vector}
+    reads: dict[str, list] = {}
+    for v in model.vector:
+        call = v.display.args[0] if v.function and len(v.display.args) == 1 else v.display
+        terms = []
+        bias = []
+        for term in sympy.Add.make_args(call):
+            seq = [f for f in sympy.Mul.make_args(term) if "__" in getattr(f, "name", "")]
+            rest = [f for f in sympy.Mul.make_args(term) if f not in seq]
+            if len(seq) == 1:
+                name, lag = seq[0].name.rsplit("__", 1)
+                terms.append((name, int(lag), sympy.Mul(*rest)))
+            else:
+                bias.append(term)
+        reads[v.name] = (terms, bias, v.function)
+    lagged = {n for terms, _, _ in reads.values() for n, lag, _ in terms if lag == 1}
+    inputs = sorted({n for terms, _, _ in reads.values() for n, lag, _ in terms if n not in eqs})
+    states = [n for n in eqs if n in lagged]
+    outputs = [n for n in eqs if n not in lagged]
+    cols: list[list[tuple]] = [[] for _ in range(T + 1)]
+    for name, style in [(n, "output") for n in reversed(outputs)] + [(n, "unit") for n in reversed(states)] \
+            + [(n, "input") for n in reversed(inputs)]:
+        for t in range(1, T + 1):
+            cols[t].append((f"{name}[{t}]", indexed_tex(model.bases[name], str(t)), "circle", style))
+    for name in states:
+        cols[0].append((f"{name}[0]", indexed_tex(model.bases[name], "0"), "circle", "input"))
+    edges, notes = [], []
+    for t in range(1, T + 1):
+        for name, (terms, bias, function) in reads.items():
+            for src, lag, coeff in terms:
+                if t - lag >= 0:
+                    edges.append((f"{src}[{t - lag}]", f"{name}[{t}]",
+                                  "" if coeff == 1 else _names_tex(coeff, model)))
+            note = function or ""
+            if bias:
+                note = (note + r",\ " if note else "") + "+" + _names_tex(sympy.Add(*bias), model)
+            if note:
+                notes.append((f"{name}[{t}]", note, "below right" if name in states else "above"))
+    return layered([c for c in cols if c], edges, notes, gap_x=2.6, gap_y=2.0, order=False)
 
 
 def _names_tex(e, model) -> str:

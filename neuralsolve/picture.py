@@ -38,7 +38,8 @@ _SYMBOLS = {
     ",": " ", ";": " ", " ": " ", "!": "", "left": "", "right": "", "bigl": "", "bigr": "", "Bigl": "",
     "Bigr": "", "lbrace": "{", "rbrace": "}", "vert": "|", "lvert": "|", "rvert": "|",
 }
-_UPRIGHT = {"operatorname", "mathrm", "text", "textrm", "mathit"}
+_UPRIGHT = {"operatorname", "mathrm", "text", "textrm"}
+_SCRIPT = {"mathcal", "mathscr", "mathit", "mathnormal"}  # shown as italic letters (SVG has no script face)
 _ACCENT = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "dot": "\u0307", "vec": "\u20d7"}
 _FUNCTIONS = {"tanh", "sinh", "cosh", "log", "exp", "max", "min", "sin", "cos", "det", "tr", "ln", "sgn"}
 
@@ -111,6 +112,9 @@ def _runs(tex: str, level: int, face: str, out: list[Run]) -> None:
                         out.append(Run(" ", "upright", level))
                     elif piece:
                         _runs(piece, level, "upright", out)
+            elif cmd in _SCRIPT:
+                g, i = _group(tex, i)
+                _runs(g, level, "italic", out)
             elif cmd in _UPRIGHT or cmd in ("mathbf", "boldsymbol", "bm"):
                 g, i = _group(tex, i)
                 _runs(g, level, "bold" if cmd in ("mathbf", "boldsymbol", "bm") else "upright", out)

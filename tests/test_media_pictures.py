@@ -405,3 +405,16 @@ def test_figures_are_the_same_bytes_whatever_the_hash_salt(tmp_path):
         outs.append({p.name: p.read_bytes() for p in sorted(folder.iterdir())})
     assert len([n for n in outs[0] if n.endswith(".svg")]) >= 6
     assert outs[0] == outs[1]
+
+
+def test_a_vector_rnn_is_unrolled_as_vectors_with_its_matrices_on_the_arrows(tmp_path):
+    text = (PROBLEM_DIR / "rnn-vector.yaml").read_text().replace("\nparts:\n", "\nparts:\n  - ask: diagram\n", 1)
+    (tmp_path / "v.yaml").write_text(text)
+    w = solve(tmp_path / "v.yaml")
+    pic = diagrams.unrolled(w.problem.model, 3)
+    assert sorted(n.tex for n in pic.nodes if n.style == "input") == sorted(
+        [r"\mathbf{h}_{0}"] + [rf"\mathbf{{x}}_{{{t}}}" for t in (1, 2, 3)])
+    labels = [e.tex for e in pic.edges]
+    assert all(labels.count(m) == 3 for m in (r"\mathbf{U}", r"\mathbf{W}", r"\mathbf{V}"))
+    assert len(pic.edges) == 9 and pic.collisions() == []
+    assert plain(r"\mathcal{L}_{\mathrm{reg}}") == "L_reg"
