@@ -511,8 +511,9 @@ def tikz(p: Picture) -> str:
     """The picture as a tikzpicture environment (needs \\usepackage{tikz})."""
     out = [r"\begin{tikzpicture}[x=1cm,y=1cm,>=stealth,font=\small]"]
     for poly in p.polygons:
-        out.append(rf"\fill[{_PALETTE[poly.colour][0]}] " + " -- ".join(f"({_f(x)},{_f(y)})" for x, y in poly.points)
-                   + " -- cycle;")
+        c = _PALETTE[poly.colour][0]  # outlined in its own colour: neighbours of one colour show no seam
+        out.append(rf"\filldraw[fill={c},draw={c},line width=0.4pt] "
+                   + " -- ".join(f"({_f(x)},{_f(y)})" for x, y in poly.points) + " -- cycle;")
     for ln in p.lines:
         opts = [_PALETTE[ln.colour][0], f"line width={ln.width:.1f}pt"] + (["dashed"] if ln.dashed else []) \
             + (["->"] if ln.arrow else [])
@@ -580,7 +581,8 @@ def svg(p: Picture, title: str = "") -> str:
                'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#000000"/></marker></defs>')
     for poly in p.polygons:
         pts = " ".join(f"{X(x)},{Y(y)}" for x, y in poly.points)
-        out.append(f'<polygon class="region" points="{pts}" fill="{_PALETTE[poly.colour][1]}"/>')
+        c = _PALETTE[poly.colour][1]
+        out.append(f'<polygon class="region" points="{pts}" fill="{c}" stroke="{c}" stroke-width="0.6"/>')
     for ln in p.lines:
         pts = " ".join(f"{X(x)},{Y(y)}" for x, y in ln.points)
         extra = (' stroke-dasharray="5,4"' if ln.dashed else "") + (' marker-end="url(#arrow)"' if ln.arrow else "")
