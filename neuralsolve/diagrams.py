@@ -29,27 +29,20 @@ class TooLarge(ValueError):
 
 
 def num_tex(v) -> str:
-    """A given number as a diagram labels it: integers and short decimals as written, else a fraction."""
+    """A given number as a diagram labels it: integers and terminating decimals as written (0.25), else a
+    fraction, as the working writes numbers (latex.number_text)."""
     from fractions import Fraction
 
-    v = sympy.nsimplify(v) if isinstance(v, float) else v
-    if isinstance(v, Fraction):
-        v = sympy.Rational(v.numerator, v.denominator)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, sympy.Rational):
-        if v.q == 1:
-            return str(v.p)
-        q, twos, fives = v.q, 0, 0
-        while q % 2 == 0:
-            q, twos = q // 2, twos + 1
-        while q % 5 == 0:
-            q, fives = q // 5, fives + 1
-        if q == 1 and max(twos, fives) <= 4:
-            s = str(sympy.Float(v, 20)).rstrip("0")
-            return s.replace("-", "-") if not s.endswith(".") else s[:-1]
-        return (r"-\frac{%d}{%d}" % (-v.p, v.q)) if v < 0 else r"\frac{%d}{%d}" % (v.p, v.q)
-    return sympy.latex(v)
+    from .latex import number_text, tex
+
+    if isinstance(v, (int, Fraction)):
+        v = sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+    elif isinstance(v, float):
+        v = sympy.nsimplify(v)
+    if not isinstance(v, sympy.Basic) or not v.is_number:
+        return sympy.latex(v)
+    return number_text(v, 6, True, lambda p, q: (r"-\frac{%d}{%d}" % (-p, q)) if p < 0 else r"\frac{%d}{%d}" % (p, q),
+                       exact=tex)  # log(2) as written, not 0.693147
 
 
 # -- the layered layout -------------------------------------------------------
@@ -157,19 +150,25 @@ def _detour(a, b, nodes) -> float:
 
 # -- networks ---------------------------------------------------------------------
 
-_ACT_TEX = {"identity": r"\operatorname{id}", "linear": r"\operatorname{id}", "relu": r"\operatorname{relu}",
-            "sigmoid": r"\sigma", "tanh": r"\tanh", "softmax": r"\operatorname{softmax}",
-            "step": r"\operatorname{step}", "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
+def function_tex(name: str) -> str:
+    """A function's LaTeX name as the working writes it: the catalogue's (\\sigma, \\operatorname{relu}), SymPy's
+    own (\\tanh, \\cosh, \\log), else \\operatorname{name}."""
+    from .catalog import ACTIVATIONS
+
+    if name in ("identity", "linear"):
+        return r"\operatorname{id}"
+    a = ACTIVATIONS.get(name)
+    if a is not None and name != "square":  # the square's LaTeX is the network's own sigma
+        return a.tex
+    if name in ("tanh", "sinh", "cosh", "log", "exp", "sin", "cos", "det", "tr"):
+        return "\\" + name
+    return r"\operatorname{%s}" % name
 
 
 def activation_tex(name: str, activation=None) -> str:
-    if name in _ACT_TEX:
-        return _ACT_TEX[name]
     if "x" in name and activation is not None:  # x^2: the square of what comes in
         return r"(\cdot)^{2}" if name == "x^2" else sympy.latex(activation.forward).replace("x", r"(\cdot)")
-    if activation is not None and getattr(activation, "tex", ""):
-        return activation.tex
-    return r"\operatorname{%s}" % name.replace("^", r"\string^")
+    return function_tex(name)
 
 
 def network(model) -> Picture:
@@ -316,8 +315,7 @@ def drawn_as_network(graph) -> bool:
     return any(_as_network(n.expr, nodes) is not None for n in graph.nodes if not n.is_leaf)
 
 
-_UNIT_FUNCTIONS = {"relu": r"\operatorname{relu}", "sigmoid": r"\sigma", "tanh": r"\tanh",
-                   "step": r"\operatorname{step}", "softplus": r"\operatorname{softplus}", "swish": r"\operatorname{swish}"}
+_UNIT_FUNCTIONS = ("relu", "sigmoid", "tanh", "step", "softplus", "swish")  # activations drawn as a unit
 
 
 def _as_network(expr, nodes) -> tuple | None:
@@ -350,7 +348,7 @@ def _as_network(expr, nodes) -> tuple | None:
                 ins.append((c, r.name))
             else:
                 return None
-        terms.append((coef, (_UNIT_FUNCTIONS[name], ins, bias)))
+        terms.append((coef, (function_tex(name), ins, bias)))
         any_unit = True
     return (terms, const) if any_unit else None
 
@@ -414,19 +412,13 @@ def operation_tex(expr) -> str:
     while isinstance(e, sympy.Function) or isinstance(e, (sympy.exp, sympy.log)):
         if len(e.args) != 1:
             return ""
-        names.append(_fn_tex(e))
+        names.append(function_tex(type(e).__name__))
         e = e.args[0]
         if len(names) == 3:
             break
     if any(isinstance(f, (sympy.Function, sympy.exp, sympy.log)) for f in sympy.preorder_traversal(e)):
         return ""  # log(1 + exp(v)) is not "log" of a sum of names: no note rather than a wrong one
     return r"\,".join(names)
-
-
-def _fn_tex(e) -> str:
-    name = type(e).__name__
-    return {"tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "cosh": r"\cosh", "sinh": r"\sinh",
-            "sigmoid": r"\sigma", "relu": r"\operatorname{relu}"}.get(name, r"\operatorname{%s}" % name)
 
 
 # -- matrix computational graphs ------------------------------------------------
@@ -498,7 +490,7 @@ def matrix(model, of: str | None = None) -> Picture:
         elif e.op == "pow":
             label = r"(\cdot)^{%s}" % num_tex(e.num)
         elif e.op in ("fn", "dfn"):
-            label = _fn_name_tex(e.name)
+            label = function_tex(e.name)
         ins = [visit(a) for a in args]
         me = fresh("op")
         specs[me] = (me, label, "box", "op")
@@ -601,11 +593,6 @@ def cnn(model, shapes) -> Picture:
             d.edge(f"v{i - 1}", f"v{i}")
             d.text(0.25, -(i - 0.5) * step, r"\text{%s}" % layer.name.replace("-", "{-}"), "west")
     return d.finish()
-
-
-def _fn_name_tex(name: str) -> str:
-    return {"sigmoid": r"\sigma", "tanh": r"\tanh", "log": r"\log", "exp": r"\exp", "relu": r"\operatorname{relu}",
-            "swish": r"\operatorname{swish}"}.get(name, r"\operatorname{%s}" % name)
 
 
 # -- unrolled recurrent networks ------------------------------------------------
