@@ -197,7 +197,7 @@ def build_variant(exam: Exam, seed: int) -> ExamVariant:
 
 def _question(number, file, text, ref, problem, comp, answers, code, rejected) -> ExamQuestion:
     problem = _one_task_unlabelled(scaled_marks(problem, ref.marks))
-    solution = _figures_named(solution_of(problem, comp, answers), f"q{number}-")
+    solution = solution_of(problem, comp, answers, figure_prefix=f"q{number}-")  # one folder holds them all
     marks = [p.marks for p in problem.parts if p.marks is not None]
     total = sum(marks) if marks else ref.marks
     return ExamQuestion(number, file, statement(problem, answers), solution,
@@ -221,15 +221,6 @@ def answers_document(v: ExamVariant) -> dict:
         for k, val in q.solution.answers.items():
             merged[f"Q{q.number}.{k}"] = val
     return {"title": v.exam.title, "variant": v.code, "seed": v.seed, "answers": merged, "questions": questions}
-
-
-def _figures_named(solution: Solution, prefix: str) -> Solution:
-    """A question's figures named for its number (q2-diagram.svg), so that a variant folder holds them all."""
-    parts = []
-    for p in solution.parts:
-        blocks = tuple(dataclasses.replace(b, file=prefix + b.file) if b.type == "figure" else b for b in p.blocks)
-        parts.append(dataclasses.replace(p, blocks=blocks) if blocks != p.blocks else p)
-    return dataclasses.replace(solution, parts=tuple(parts))
 
 
 def answers_json(v: ExamVariant) -> str:

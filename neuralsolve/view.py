@@ -29,8 +29,9 @@ def _questions_in_names(part, names: dict):
                                question_md=to_markdown(part.question, math=lambda e, **kw: tex(e, names=names, **kw)))
 
 
-def solution_of(problem: Problem, comp, answers: Answers) -> Solution:
-    """The Solution from a computation already made (a variant is computed once, to test its conditions)."""
+def solution_of(problem: Problem, comp, answers: Answers, figure_prefix: str = "") -> Solution:
+    """The Solution from a computation already made (a variant is computed once, to test its conditions).
+    `figure_prefix` starts its figures' file names (an exam's q2-, so that one folder holds every question's)."""
     parts, notes = problem.kind.view(problem, comp, answers)
     names = problem.kind.math_names(problem)
     if names:
@@ -39,11 +40,11 @@ def solution_of(problem: Problem, comp, answers: Answers) -> Solution:
     total = marks_text(sum(marks)) if marks else None
     from .statement import statement
 
-    return Solution(problem.title, _named_figures(parts), dict(answers.strings), tuple(notes), total,
+    return Solution(problem.title, _named_figures(parts, figure_prefix), dict(answers.strings), tuple(notes), total,
                     given=statement(problem))
 
 
-def _named_figures(parts):
+def _named_figures(parts, prefix: str):
     """Each figure's SVG file named after what it shows, unique in the solution (diagram.svg, diagram-2.svg)."""
     import dataclasses
 
@@ -55,7 +56,7 @@ def _named_figures(parts):
             if b.type == "figure":
                 seen[b.name] = seen.get(b.name, 0) + 1
                 n = seen[b.name]
-                b = dataclasses.replace(b, file=f"{b.name}.svg" if n == 1 else f"{b.name}-{n}.svg")
+                b = dataclasses.replace(b, file=prefix + (f"{b.name}.svg" if n == 1 else f"{b.name}-{n}.svg"))
             blocks.append(b)
         out.append(dataclasses.replace(p, blocks=tuple(blocks)) if blocks != list(p.blocks) else p)
     return tuple(out)
