@@ -56,33 +56,26 @@ def read_word(word: str):
     return read
 
 
-def diagram_ask() -> AskType:
+def diagram_ask(of: Callable[[Any], set[str]] | None = None) -> AskType:
     """The `diagram` ask of a kind with a structure: a figure drawn from the problem's own graph (Kind.diagram).
+    `of(model)`, for a kind that can draw part of its graph, gives the names `diagram: {of: NAME}` may take.
 
     It answers no quantity: its marks are for the drawing, which check leaves to the marker."""
-    return AskType("diagram", _read_diagram, _diagram_sentence, lambda comp, ask: {}, _diagram_steps,
+
+    def read(r: Reader, y: Y, arg: Y | None, model) -> Ask:
+        if arg is None:
+            return Ask("diagram")
+        if of is None:
+            r.fail(arg, "diagram takes no arguments here: it draws the whole structure; write it as the word diagram")
+        m = r.mapping(arg, "diagram", ("of",), ("of",))
+        name = r.text(m["of"], "diagram of")
+        known = of(model)
+        if name not in known:
+            r.fail(m["of"], f"no quantity named {name!r} to draw the graph of; {suggest(name, sorted(known))}")
+        return Ask("diagram", name)
+
+    return AskType("diagram", read, _diagram_sentence, lambda comp, ask: {}, _diagram_steps,
                    asked=lambda comp, ask: [])
-
-
-def _read_diagram(r: Reader, y: Y, arg: Y | None, model) -> Ask:
-    """diagram, or diagram: {of: L1} (the part of the graph that leads to one quantity)."""
-    if arg is None:
-        return Ask("diagram")
-    m = r.mapping(arg, "diagram", ("of",), ("of",))
-    name = r.text(m["of"], "diagram of")
-    known = _quantities(model)
-    if known is not None and name not in known:
-        r.fail(m["of"], f"no quantity named {name!r} to draw the graph of; {suggest(name, sorted(known))}")
-    return Ask("diagram", name)
-
-
-def _quantities(model) -> set[str] | None:
-    """The names a `diagram: {of: ...}` may take: the model's equations (or computed nodes), if it has any."""
-    if hasattr(model, "equations"):
-        return set(model.equations)
-    if hasattr(model, "nodes"):
-        return {n.name for n in model.nodes if n.expr is not None}
-    return None
 
 
 def _diagram_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:

@@ -190,6 +190,14 @@ def test_a_wide_picture_is_scaled_to_the_text_width():
     assert tikz(d.finish()).startswith(r"\resizebox{\linewidth}{!}{")
 
 
+def test_of_is_refused_where_the_whole_structure_is_drawn(tmp_path):
+    text = (PROBLEM_DIR / "square-network.yaml").read_text()
+    text = text[:text.index("parts:")] + "parts:\n  - ask: {diagram: {of: a2_1}}\n"
+    (tmp_path / "n.yaml").write_text(text)
+    out = run_cli("solve", str(tmp_path / "n.yaml"))
+    assert out.exit_code == 2 and "n.yaml:" in out.output and "diagram takes no arguments here" in out.output
+
+
 def test_diagram_of_an_unknown_quantity_is_a_located_error(tmp_path):
     (tmp_path / "g.yaml").write_text("title: g\ngraph:\n  equations:\n    y: w*x\n    E: (y - t)^2\n  output: E\n"
                                      "  parameters: [w]\nparts:\n  - ask: {diagram: {of: Z}}\n")

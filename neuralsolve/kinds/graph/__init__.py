@@ -24,7 +24,7 @@ class GraphKind(Kind):
     """Named equations: the tracer computes, the graph view writes each adjoint as a sum over paths."""
 
     name = "graph"
-    asks = traced_asks()
+    asks = traced_asks(diagram_of=lambda g: {n.name for n in g.nodes if not n.is_leaf})  # diagram: {of: E}
     view_class = GraphView
 
     def lower(self, r, block, notation):

@@ -215,7 +215,7 @@ def parameter_count_answers(comp: Traced, ask: Ask) -> dict:
     return {"parameter_count": sympy.Integer(comp.problem.kind.parameter_count(comp.model))}
 
 
-def traced_asks(update_reader=read_update) -> dict[str, AskType]:
+def traced_asks(update_reader=read_update, diagram_of=None) -> dict[str, AskType]:
     """The ask table of a traced kind (the network kind passes a reader that allows `only`)."""
     # fmt: off
     entries = (
@@ -234,7 +234,7 @@ def traced_asks(update_reader=read_update) -> dict[str, AskType]:
                 regions_ask.regions_steps),
         AskType("design",   regions_ask.read_design, regions_ask.design_sentence, regions_ask.design_answers,
                 regions_ask.design_steps),
-        diagram_ask(),
+        diagram_ask(diagram_of),
     )
     # fmt: on
     return {e.word: e for e in entries}

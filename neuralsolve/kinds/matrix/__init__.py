@@ -127,7 +127,7 @@ ASKS = {e.word: e for e in (
     AskType("backward",  read_backward,    _gradient_sentence, _gradient_answers, lambda v, a: v.backward(a),
             asked=_gradient_asked),
     AskType("stored_for_backward", _read_stored, _stored_sentence, _stored_answers, lambda v, a: v.stored(a)),
-    diagram_ask(),
+    diagram_ask(of=lambda model: set(model.equations)),
 )}
 # fmt: on
 
