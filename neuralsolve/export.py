@@ -254,7 +254,10 @@ def _item(q, ref, variant_code: str) -> Item:
 
 def _worked(q, m) -> str:
     """The worked solution of a question: each part's task and its worked answer."""
-    return "".join(_html(str(m.task(q, i))) + _html(str(m.worked(q, i))) for i in range(len(q.solution.parts)))
+    from .render import figures, markdown_html
+
+    return "".join(_html(str(m.task(q, i))) + markdown_html(str(m.worked(q, i)), figures(q.solution))
+                   for i in range(len(q.solution.parts)))
 
 
 def build(exam_path: str, seeds: list[int]) -> Quiz:

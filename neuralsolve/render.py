@@ -83,16 +83,11 @@ def figure_files(obj, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix + f.file, f.svg) for f in figures(obj)]
 
 
-_INLINE: dict[str, str] = {}  # placeholder -> SVG, for markdown_html (the same picture, the same key)
-
-
 def _figure_key(fig) -> str:
-    """A placeholder paragraph that markdown_html replaces with the figure's SVG."""
+    """A placeholder paragraph that markdown_html replaces with the figure's SVG (named by a hash of it)."""
     import hashlib
 
-    key = "NSFIGURE" + hashlib.sha256(fig.svg.encode()).hexdigest()[:24]
-    _INLINE[key] = fig.svg
-    return key
+    return "NSFIGURE" + hashlib.sha256(fig.svg.encode()).hexdigest()[:24]
 
 
 _PLACEHOLDER = re.compile(r"<p>(NSFIGURE[0-9a-f]{24})</p>")
@@ -212,20 +207,22 @@ def html(solutions: list[Solution], mathjax: str = MATHJAX) -> str:
     file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS_CHTML)."""
     import html as html_lib
 
-    body = markdown_html(markdown(solutions, inline_figures=True))
+    body = markdown_html(markdown(solutions, inline_figures=True), figures(solutions))
     title = html_lib.escape(solutions[0].title if len(solutions) == 1 else "neuralsolve", quote=True)
     return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n"
             f"<style>{_CSS}</style>\n<script src=\"{html_lib.escape(mathjax, quote=True)}\" async></script>\n"
             f"</head>\n<body>\n{body}</body>\n</html>\n")
 
 
-def markdown_html(text_: str) -> str:
+def markdown_html(text_: str, figures_: list = ()) -> str:
     """This project's Markdown as HTML by markdown-it-py: raw HTML is never passed through (author text reaches it
-    escaped), and $...$ / $$...$$ math becomes \\(...\\) / \\[...\\] for MathJax, its body HTML-escaped. A figure
-    rendered inline (its placeholder paragraph) becomes its SVG: the project drew it, no author markup is in it."""
+    escaped), and $...$ / $$...$$ math becomes \\(...\\) / \\[...\\] for MathJax, its body HTML-escaped. The
+    placeholders of the figures given (rendered with inline_figures) become their SVG, which the project drew;
+    text that merely looks like a placeholder stays text."""
     body = _markdown_it().render(text_)
-    return _PLACEHOLDER.sub(lambda m: f'<figure class="picture">{_INLINE[m.group(1)]}</figure>'
-                            if m.group(1) in _INLINE else m.group(0), body)
+    svgs = {_figure_key(f): f.svg for f in figures_}
+    return _PLACEHOLDER.sub(lambda m: f'<figure class="picture">{svgs[m.group(1)]}</figure>'
+                            if m.group(1) in svgs else m.group(0), body)
 
 
 @lru_cache(maxsize=None)

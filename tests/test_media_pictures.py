@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-import sympy
 
 from neuralsolve import diagrams, plots, render, solve
 from neuralsolve.picture import Diagram, plain, runs, svg, tikz
@@ -427,3 +426,10 @@ def test_a_vector_rnn_is_unrolled_as_vectors_with_its_matrices_on_the_arrows(tmp
     assert all(labels.count(m) == 3 for m in (r"\mathbf{U}", r"\mathbf{W}", r"\mathbf{V}"))
     assert len(pic.edges) == 9 and pic.collisions() == []
     assert plain(r"\mathcal{L}_{\mathrm{reg}}") == "L_reg"
+
+
+def test_text_that_looks_like_a_figure_placeholder_stays_text():
+    from neuralsolve.render import markdown_html
+
+    fake = "NSFIGURE" + "0" * 24
+    assert markdown_html(fake + "\n") == f"<p>{fake}</p>\n"
