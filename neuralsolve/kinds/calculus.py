@@ -410,16 +410,6 @@ def _fn(m: Calculus, v=None, prime: str = "") -> tuple[str, str]:
     return (f"{name_tex(m.letter)}{prime}({name_tex(v.name)})", f"{m.letter}{prime}({v.name})")
 
 
-def _sym(v) -> tuple[str, str]:
-    return name_tex(v.name), text(v)
-
-
-def _d(v, order: int = 1) -> tuple[str, str]:
-    if order == 1:
-        return rf"\frac{{d}}{{d{name_tex(v.name)}}}", f"d/d{text(v)}"
-    return rf"\frac{{d^{{2}}}}{{d{name_tex(v.name)}^{{2}}}}", f"d²/d{text(v)}²"
-
-
 def _point_str(p) -> tuple[str, str]:
     """A point or a value, infinity as the symbol."""
     if p == sympy.oo:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import ProblemError
-from ..expr import Parsed, Where
+from ..expr import Parsed, Where, replaced
 from ..kind import AskType, Given, Kind, read_word
 from ..latex import TexPrinter, TextPrinter, Value, name_text, number_text, rounded, tex_escape
 from ..notation import name_tex
@@ -552,7 +552,7 @@ class OptimizeView:
                     mapping[s] = self.pen.symbol(f"{n}#t-1", f"{STATE_TEX[n]}_{{t-1}}", f"{STATE_TEXT[n]}_(t-1)")
             lhs = self.pen.symbol("w#t", "w_{t}", "w_t") if name == "w" else \
                 self.pen.symbol(f"{name}#t", f"{STATE_TEX[name]}_{{t}}", f"{STATE_TEXT[name]}_t")
-            eqs.append(self.pen.eq(lhs, _replaced(expr, mapping)))
+            eqs.append(self.pen.eq(lhs, replaced(expr, mapping)))
             assigned.add(name)
         head = f"{opt.spec.title[0].upper()}{opt.spec.title[1:]} updates each coordinate $w$, with $g_t$ its " \
                f"partial derivative at step $t$ and $eta$ the step size; {opt.spec.note}"
@@ -574,8 +574,8 @@ class OptimizeView:
                 env_names = {x: self.at(v, t - 1) for x, v in zip(self.xs, self.m.variables)}
                 for i, (x, v) in enumerate(zip(self.xs, self.m.variables)):
                     u = run.updates[t - 1][i]
-                    g_rule = _replaced(_shown(self.comp.gradient[i]), env_names)
-                    g_num = _replaced(_shown(self.comp.gradient[i]),
+                    g_rule = replaced(_shown(self.comp.gradient[i]), env_names)
+                    g_num = replaced(_shown(self.comp.gradient[i]),
                                       {x2: pen.value(prev[j]) for j, x2 in enumerate(self.xs)})
                     newest = {}
                     if opt.name == "gd":  # the seed's form: the gradient written inside the update
@@ -609,7 +609,7 @@ class OptimizeView:
                                 sym_map[s], num_map[s] = s, pen.value(opt.setting(n))
                         value = dict(u.assigned)[name]
                         lhs = self.at(v, t) if name == "w" else self.state(name, v, t)
-                        eqs.append(pen.eq(lhs, _replaced(expr, sym_map), _replaced(expr, num_map), pen.result(value)))
+                        eqs.append(pen.eq(lhs, replaced(expr, sym_map), replaced(expr, num_map), pen.result(value)))
                         newest[name] = value
                 head = f"Step {t}" + (f" with η = {run.size.text}" if len(self.comp.runs) > 1 else "") + ":"
                 tex = tex_escape(f"Step {t}") + (f" with $\\eta = {pen.tex(pen.value(eta))}$" if len(self.comp.runs) > 1
@@ -625,7 +625,7 @@ class OptimizeView:
         rule = self.m.function.display
         for run in self.comp.runs:
             for k in range(1, min(SHOWN_STEPS, len(run.iterates) - 1) + 1):
-                num = _replaced(rule, {x: pen.value(run.iterates[k][i]) for i, x in enumerate(self.xs)})
+                num = replaced(rule, {x: pen.value(run.iterates[k][i]) for i, x in enumerate(self.xs)})
                 eqs.append(pen.eq(self.f_of(k), num, pen.result(run.losses[k])))
             prose = "The loss at each iterate is $f$ evaluated there" + \
                 (f", with $eta = {run.size.text}$:" if len(self.comp.runs) > 1 else ":")
@@ -751,12 +751,6 @@ class OptimizeView:
         text = "Reading the table: " + "; ".join(t for t, _ in said) + "."
         tex = tex_escape("Reading the table: ") + "; ".join(t for _, t in said) + "."
         return Prose(text, tex)
-
-
-def _replaced(e, mapping):
-    from ..expr import replaced
-
-    return replaced(e, mapping)
 
 
 def _shown(e):
