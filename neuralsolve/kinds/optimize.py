@@ -395,8 +395,8 @@ def _say(quantity: str, prose: str, equations=()) -> Step:
 
 
 def _plain(prose: str) -> str:
-    greek = {"eta": "η", "beta": "β", "alpha": "α", "epsilon": "ε"}
-    return re.sub(r"\$([^$]*)\$", lambda m: re.sub(r"\b(eta|beta|alpha|epsilon)\b", lambda g: greek[g[1]], m[1]), prose)
+    """The prose for the terminal: $...$ dropped, and each name in it as latex.name_text writes it (eta as η)."""
+    return re.sub(r"\$([^$]*)\$", lambda m: re.sub(r"[A-Za-z_]\w*", lambda g: name_text(g[0]), m[1]), prose)
 
 
 def _and(items: list[str]) -> str:
