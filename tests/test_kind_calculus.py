@@ -7,29 +7,18 @@ import json
 import mpmath
 import pytest
 import sympy
-from click.testing import CliRunner
 
 import neuralsolve
-from neuralsolve.cli import cli
 from neuralsolve.kinds import calculus
 from neuralsolve.spec import loads
 from neuralsolve.statement import statement
 
-from .conftest import ROOT
+from .conftest import ROOT, answers, exam_key, run
 
 RELU = ROOT / "problems" / "calculus-relu-at-zero.yaml"
 LIMITS = ROOT / "problems" / "calculus-swish-limits.yaml"
 DERIVATIVE = ROOT / "problems" / "calculus-swish-derivative.yaml"
 x, beta = sympy.symbols("x beta")
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def answers(worked) -> dict:
-    """The JSON answers contract, every value read back by sympy.sympify (as a grader would)."""
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
 
 
 def problem(function: str, asks: str, extra: str = "") -> str:
@@ -207,11 +196,7 @@ def test_check_reads_no_code_in_a_piecewise():
 
 
 def test_an_exam_with_a_calculus_question_builds_and_its_key_marks_answers(tmp_path):
-    exam = tmp_path / "exam.yaml"
-    exam.write_text(f"exam:\n  title: Calculus\n  questions:\n    - {RELU}\n    - {LIMITS}\n", encoding="utf-8")
-    r = run("exam", exam, "--variants", 1, "--seed", 5, "-o", tmp_path / "out", "--no-pdf")
-    assert r.exit_code == 0, r.output + r.stderr
-    (key,) = (tmp_path / "out").glob("*/answers.json")
+    key = exam_key(tmp_path, "Calculus", RELU, LIMITS)
     doc = json.loads(key.read_text(encoding="utf-8"))
     sub = tmp_path / "answers.yaml"
     good = {k: v for k, v in doc["answers"].items()}

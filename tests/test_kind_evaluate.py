@@ -9,25 +9,15 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from click.testing import CliRunner
 
 import neuralsolve
-from neuralsolve.cli import cli
 from neuralsolve.kinds import evaluate
 from neuralsolve.spec import load
 
-from .conftest import ROOT
+from .conftest import ROOT, answers, exam_key, run
 
 VAE = ROOT / "problems" / "evaluate-vae-regulariser.yaml"
 MEAN = ROOT / "problems" / "evaluate-dataset-mean.yaml"
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def answers(worked) -> dict:
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
 
 
 def chain(worked, quantity: str) -> list[str]:
@@ -185,11 +175,7 @@ def test_check_marks_a_right_and_a_wrong_answer(tmp_path):
 
 
 def test_an_exam_of_evaluate_questions_builds_and_its_key_marks(tmp_path):
-    exam = tmp_path / "exam.yaml"
-    exam.write_text(f"exam:\n  title: Sums\n  questions:\n    - {VAE}\n    - {MEAN}\n", encoding="utf-8")
-    r = run("exam", exam, "--variants", 1, "--seed", 5, "-o", tmp_path / "out", "--no-pdf")
-    assert r.exit_code == 0, r.output + r.stderr
-    (key,) = (tmp_path / "out").glob("*/answers.json")
+    key = exam_key(tmp_path, "Sums", VAE, MEAN)
     doc = json.loads(key.read_text(encoding="utf-8"))
     assert sympy.sympify(doc["answers"]["Q1.L_reg"]) == sympy.Rational(67, 25)
     sub = tmp_path / "answers.yaml"

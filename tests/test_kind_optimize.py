@@ -7,25 +7,14 @@ import math
 
 import pytest
 import sympy
-from click.testing import CliRunner
 
 import neuralsolve
-from neuralsolve.cli import cli
 
-from .conftest import ROOT, assert_located
+from .conftest import ROOT, answers, assert_located, run
 
 STEP_SIZES = ROOT / "problems" / "optimize-step-sizes.yaml"
 MOMENTUM = ROOT / "problems" / "optimize-momentum.yaml"
 ADAM = ROOT / "problems" / "optimize-adam.yaml"
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def answers(worked) -> dict:
-    """The JSON answers contract, every value read back by sympy.sympify."""
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
 
 
 def problem(block: str, parts: str = "") -> str:
