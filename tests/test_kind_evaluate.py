@@ -164,6 +164,15 @@ def test_verify_recomputes_with_plain_floats():
         assert any(n.startswith("Verified: ") for n in json.loads(r.stdout)["notes"])
 
 
+def test_verify_rejects_a_wrong_value():
+    """verify passing the seeds says nothing unless it can fail: 2.69 for the regulariser's 2.68 is caught."""
+    p = load(VAE)
+    assert evaluate.verify(p, {"L_reg": sympy.Rational(67, 25)})[0]
+    ok, note = evaluate.verify(p, {"L_reg": sympy.Rational(269, 100)})
+    assert not ok and note.startswith("Verification FAILED for L_reg: a plain floating-point loop gives 2.6799")
+    assert not evaluate.verify(p, {})[0]
+
+
 def test_check_marks_a_right_and_a_wrong_answer(tmp_path):
     right, wrong = tmp_path / "right.yaml", tmp_path / "wrong.yaml"
     right.write_text("L_reg: 2.68\n", encoding="utf-8")
