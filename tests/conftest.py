@@ -33,8 +33,11 @@ def run(*args, **kwargs):
 
 
 def answers(worked) -> dict:
-    """A solved problem's JSON answers contract, every value read back by sympy.sympify."""
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
+    """A solved problem's JSON answers contract, read back as the contract says: sympy.sympify with each name
+    of its "symbols" a Symbol (beta a name, not SymPy's beta function)."""
+    doc = json.loads(worked.json())
+    names = {n: sympy.Symbol(n) for n in doc["symbols"]}
+    return {k: sympy.sympify(v, locals=names) for k, v in doc["answers"].items()}
 
 
 def exam_key(tmp_path: Path, title: str, *questions: Path) -> Path:

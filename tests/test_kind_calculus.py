@@ -239,10 +239,15 @@ def test_abs_and_step_one_sided(write):
     assert (a["left_derivative@0"], a["right_derivative@0"]) == (sympy.oo, 0)  # the jump: an infinite slope
 
 
-def test_beta_is_spelled_as_a_name_that_sympify_and_check_read():
-    spelled = json.loads(neuralsolve.solve(DERIVATIVE).json())["answers"]["dg/dx"]
-    assert "Symbol('beta')" in spelled and sympy.sympify(spelled).has(sympy.Symbol("beta"))
-    assert calculus.read_named(spelled) is not None
+def test_beta_is_spelled_plainly_and_listed_under_symbols_as_every_kind_spells_it(tmp_path):
+    doc = json.loads(neuralsolve.solve(DERIVATIVE).json())
+    spelled = doc["answers"]["dg/dx"]
+    assert "Symbol(" not in spelled and doc["symbols"] == ["beta", "x"]
+    assert sympy.sympify(spelled, locals={"beta": beta}).has(beta)
+    sub = tmp_path / "sub.yaml"
+    sub.write_text('dg/dx: "beta*x*sigmoid(beta*x)*(1 - sigmoid(beta*x)) + sigmoid(beta*x)"\n', encoding="utf-8")
+    r = run("check", DERIVATIVE, sub)
+    assert r.exit_code == 0 and "right" in r.stdout, r.stdout
 
 
 def test_a_limit_that_does_not_exist_is_a_located_error(write):

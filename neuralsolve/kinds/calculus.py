@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 import mpmath
@@ -17,7 +16,7 @@ from ..kind import AskType, Given, Kind
 from ..latex import name_text, tex, tex_escape, text
 from ..notation import name_tex
 from ..problem import Ask, Problem
-from ..solution import Equation, Form, PartView, Prose, Step, _AnswerPrinter, answer_string, marks_text
+from ..solution import Equation, Form, PartView, Prose, Step, answer_string, marks_text
 from ..yamlio import Y
 
 INFINITY = {"oo": sympy.oo, "inf": sympy.oo, "infinity": sympy.oo, "+oo": sympy.oo, "+inf": sympy.oo,
@@ -896,37 +895,6 @@ def show_text(v) -> str:
 
 
 # -- spelling and reading answers ---------------------------------------------------------------------------------
-CLASHING = frozenset(("E", "I", "N", "O", "Q", "S", "beta", "gamma", "zeta"))  # names sympify reads as its own
-
-
-class _Spelling(_AnswerPrinter):
-    """The answers' spelling, with Symbol('beta') for a name sympify would read as one of its functions."""
-
-    def _print_Symbol(self, expr):
-        return f"Symbol('{expr.name}')" if expr.name in CLASHING else super()._print_Symbol(expr)
-
-
-def spelled(v) -> str:
-    """An answer as a string sympy.sympify reads: answer_string, except that beta stays a name (Symbol('beta'))."""
-    if isinstance(v, sympy.Basic) and any(s.name in CLASHING for s in v.free_symbols):
-        return _Spelling().doprint(fn.standard(v))
-    return answer_string(v)
-
-
-_NAMED = re.compile(r"Symbol\('([A-Za-z_][A-Za-z0-9_]*)'\)")
-
-
-def read_named(s: str):
-    """An answer spelling a name as Symbol('beta'), read by our own parser with the name written plainly."""
-    if "Symbol(" not in s:
-        return None
-    plain_ = _NAMED.sub(r"\1", s)
-    try:
-        return read_piecewise(plain_) or parse(plain_).value
-    except ProblemError:
-        return None
-
-
 _OPS = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge, ast.Eq: sympy.Eq,
         ast.NotEq: sympy.Ne}
 
@@ -1096,9 +1064,6 @@ class CalculusKind(Kind):
     def compute(self, problem: Problem, pins=None) -> Computed:
         return compute(problem, pins)
 
-    def answer_string(self, value) -> str:
-        return spelled(value)
-
     def view(self, problem: Problem, comp: Computed, answers):
         notes = []
         if any(isinstance(v, sympy.Piecewise) for name, v in answers.values.items() if name.startswith("limit@")):
@@ -1125,7 +1090,7 @@ class CalculusKind(Kind):
         return verify(problem, answers.values)
 
     def read_answer(self, text_: str):
-        return read_piecewise(text_) or read_named(text_)
+        return read_piecewise(text_)
 
 
 KIND = CalculusKind()
