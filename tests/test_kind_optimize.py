@@ -249,6 +249,14 @@ def test_verify_agrees(path):
     assert json.loads(r.stdout)["notes"][-1].startswith("Verified: all")
 
 
+def test_verify_reruns_a_function_of_the_catalogues_activations(write):
+    text = problem("  function: softplus(x) + relu(y - 1) + y^2\n  start: {x: 1, y: 2}\n  step_size: 0.1\n"
+                   "  steps: 2\n", "parts:\n  - ask: [steps, loss]\n")
+    r = run("render", write(text), "--json", "--verify")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["notes"][-1].startswith("Verified: all 6 answers agree")
+
+
 def test_verify_detects_a_wrong_iterate():
     from neuralsolve.answers import compute
     from neuralsolve.kinds.optimize import verify

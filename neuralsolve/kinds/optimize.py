@@ -13,6 +13,7 @@ from ..expr import Parsed, Where, replaced
 from ..kind import AskType, Given, Kind, read_word
 from ..latex import TexPrinter, TextPrinter, Value, name_text, number_text, rounded, tex_escape
 from ..notation import name_tex
+from ..numeric import compile_float
 from ..optimizers import ETA, G, Optimizer, T, W, carry, new_state, read_optimizer, update
 from ..problem import Ask, Problem
 from ..solution import Cell, Equation, Form, PartView, Prose, Step, Table, marks_text
@@ -670,7 +671,6 @@ class OptimizeView:
     def plot_steps(self, ask) -> list:
         """The iterates of every step size over the contour lines of f (a function of two variables), or on its
         graph (one variable)."""
-        from ..numeric import compile_float
         from ..picture import figure
         from .. import plots
 
@@ -923,7 +923,7 @@ class OptimizeKind(Kind):
 def verify(problem: Problem, values: dict) -> tuple[bool, str]:
     """Re-run every step in plain floats with central-difference gradients, and compare."""
     m = problem.model
-    f = sympy.lambdify(m.symbols, m.function.value, "math")
+    f = compile_float(m.function.value, m.variables)  # the catalogue's relu, sigmoid, ... too, which lambdify lacks
 
     def grad(p):
         out = []
