@@ -173,6 +173,15 @@ def test_verify_rejects_a_wrong_value():
     assert not evaluate.verify(p, {})[0]
 
 
+def test_verify_takes_the_catalogues_functions_in_floats(write):
+    text = block("Sum(softplus(x[i]) + sigmoid(x[i]) + relu(x[i]) + max(x[i], 0) + abs(x[i]), (i, 1, 3))",
+                 "{x: [-1, 0.5, 2]}")
+    want = sum(math.log1p(math.exp(v)) + 1 / (1 + math.exp(-v)) + 2 * max(v, 0) + abs(v) for v in (-1, 0.5, 2))
+    assert math.isclose(float(answers(neuralsolve.solve(write(text)))["value"]), want, rel_tol=1e-12)
+    r = run("render", write(text), "--json", "--verify")
+    assert r.exit_code == 0 and json.loads(r.stdout)["notes"][-1].startswith("Verified: value agrees"), r.output
+
+
 def test_check_marks_a_right_and_a_wrong_answer(tmp_path):
     right, wrong = tmp_path / "right.yaml", tmp_path / "wrong.yaml"
     right.write_text("L_reg: 2.68\n", encoding="utf-8")
