@@ -75,6 +75,7 @@ class Run:
     losses: tuple
     distances: tuple  # () when no distance is asked
     behaviour: str
+    fall: sympy.Expr  # how far the loss fell from the start to the last step (what ranks the runs' speed)
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def compute(problem: Problem, pins: dict | None = None) -> Computed:
         distances = () if target is None else tuple(
             sympy.sqrt(sum((a - b) ** 2 for a, b in zip(p, target))) for p in iterates)
         runs.append(Run(size, suffix, tuple(iterates), tuple(updates), losses, distances,
-                        _behaviour(iterates, losses)))
+                        _behaviour(iterates, losses), losses[0] - losses[-1]))
     return Computed(problem, grad, points, target, is_min, tuple(runs))
 
 
@@ -737,9 +738,9 @@ class OptimizeView:
                  "diverging": "raises the loss: the step overshoots and the iterates diverge",
                  "oscillating": "lowers the loss while jumping back and forth across the valley (oscillating)",
                  "converging": "lowers the loss steadily (converging)"}
-        falls = [(run.losses[0] - run.losses[-1], run) for run in runs if run.behaviour in ("converging", "oscillating")]
-        fast = max(falls, key=lambda x: x[0])[1] if len(falls) > 1 else None
-        slow = min(falls, key=lambda x: x[0])[1] if len(falls) > 1 else None
+        falling = [run for run in runs if run.behaviour in ("converging", "oscillating")]
+        fast = max(falling, key=lambda run: run.fall) if len(falling) > 1 else None
+        slow = min(falling, key=lambda run: run.fall) if len(falling) > 1 else None
         said = []
         for run in runs:
             s = words[run.behaviour] + (", the fastest here" if run is fast else ", but slowly" if run is slow else "")
