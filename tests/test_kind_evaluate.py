@@ -9,25 +9,15 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from click.testing import CliRunner
 
 import neuralsolve
-from neuralsolve.cli import cli
 from neuralsolve.kinds import evaluate
 from neuralsolve.spec import load
 
-from .conftest import ROOT
+from .conftest import ROOT, answers, exam_key, run
 
 VAE = ROOT / "problems" / "evaluate-vae-regulariser.yaml"
 MEAN = ROOT / "problems" / "evaluate-dataset-mean.yaml"
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def answers(worked) -> dict:
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
 
 
 def chain(worked, quantity: str) -> list[str]:
@@ -174,6 +164,24 @@ def test_verify_recomputes_with_plain_floats():
         assert any(n.startswith("Verified: ") for n in json.loads(r.stdout)["notes"])
 
 
+def test_verify_rejects_a_wrong_value():
+    """verify passing the seeds says nothing unless it can fail: 2.69 for the regulariser's 2.68 is caught."""
+    p = load(VAE)
+    assert evaluate.verify(p, {"L_reg": sympy.Rational(67, 25)})[0]
+    ok, note = evaluate.verify(p, {"L_reg": sympy.Rational(269, 100)})
+    assert not ok and note.startswith("Verification FAILED for L_reg: a plain floating-point loop gives 2.6799")
+    assert not evaluate.verify(p, {})[0]
+
+
+def test_verify_takes_the_catalogues_functions_in_floats(write):
+    text = block("Sum(softplus(x[i]) + sigmoid(x[i]) + relu(x[i]) + max(x[i], 0) + abs(x[i]), (i, 1, 3))",
+                 "{x: [-1, 0.5, 2]}")
+    want = sum(math.log1p(math.exp(v)) + 1 / (1 + math.exp(-v)) + 2 * max(v, 0) + abs(v) for v in (-1, 0.5, 2))
+    assert math.isclose(float(answers(neuralsolve.solve(write(text)))["value"]), want, rel_tol=1e-12)
+    r = run("render", write(text), "--json", "--verify")
+    assert r.exit_code == 0 and json.loads(r.stdout)["notes"][-1].startswith("Verified: value agrees"), r.output
+
+
 def test_check_marks_a_right_and_a_wrong_answer(tmp_path):
     right, wrong = tmp_path / "right.yaml", tmp_path / "wrong.yaml"
     right.write_text("L_reg: 2.68\n", encoding="utf-8")
@@ -185,11 +193,7 @@ def test_check_marks_a_right_and_a_wrong_answer(tmp_path):
 
 
 def test_an_exam_of_evaluate_questions_builds_and_its_key_marks(tmp_path):
-    exam = tmp_path / "exam.yaml"
-    exam.write_text(f"exam:\n  title: Sums\n  questions:\n    - {VAE}\n    - {MEAN}\n", encoding="utf-8")
-    r = run("exam", exam, "--variants", 1, "--seed", 5, "-o", tmp_path / "out", "--no-pdf")
-    assert r.exit_code == 0, r.output + r.stderr
-    (key,) = (tmp_path / "out").glob("*/answers.json")
+    key = exam_key(tmp_path, "Sums", VAE, MEAN)
     doc = json.loads(key.read_text(encoding="utf-8"))
     assert sympy.sympify(doc["answers"]["Q1.L_reg"]) == sympy.Rational(67, 25)
     sub = tmp_path / "answers.yaml"

@@ -7,25 +7,14 @@ import math
 
 import pytest
 import sympy
-from click.testing import CliRunner
 
 import neuralsolve
-from neuralsolve.cli import cli
 
-from .conftest import ROOT, assert_located
+from .conftest import ROOT, answers, assert_located, run
 
 STEP_SIZES = ROOT / "problems" / "optimize-step-sizes.yaml"
 MOMENTUM = ROOT / "problems" / "optimize-momentum.yaml"
 ADAM = ROOT / "problems" / "optimize-adam.yaml"
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def answers(worked) -> dict:
-    """The JSON answers contract, every value read back by sympy.sympify."""
-    return {k: sympy.sympify(v) for k, v in json.loads(worked.json())["answers"].items()}
 
 
 def problem(block: str, parts: str = "") -> str:
@@ -258,6 +247,14 @@ def test_verify_agrees(path):
     r = run("render", path, "--json", "--verify")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["notes"][-1].startswith("Verified: all")
+
+
+def test_verify_reruns_a_function_of_the_catalogues_activations(write):
+    text = problem("  function: softplus(x) + relu(y - 1) + y^2\n  start: {x: 1, y: 2}\n  step_size: 0.1\n"
+                   "  steps: 2\n", "parts:\n  - ask: [steps, loss]\n")
+    r = run("render", write(text), "--json", "--verify")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["notes"][-1].startswith("Verified: all 6 answers agree")
 
 
 def test_verify_detects_a_wrong_iterate():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 import mpmath
@@ -17,7 +16,7 @@ from ..kind import AskType, Given, Kind
 from ..latex import name_text, tex, tex_escape, text
 from ..notation import name_tex
 from ..problem import Ask, Problem
-from ..solution import Equation, Form, PartView, Prose, Step, _AnswerPrinter, answer_string, marks_text
+from ..solution import Equation, Form, PartView, Prose, Step, answer_string, marks_text
 from ..yamlio import Y
 
 INFINITY = {"oo": sympy.oo, "inf": sympy.oo, "infinity": sympy.oo, "+oo": sympy.oo, "+inf": sympy.oo,
@@ -43,6 +42,15 @@ class Calculus:
 class Computed:
     problem: Problem
     results: dict  # (ask word, argument) -> {answer name: value}
+    limits: dict  # (variable, point) -> Limit: each limit asked (or simplified) with its pieces, for the steps
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A limit, and when it was worked apart on each sign of the function's variable, the piece for each."""
+
+    value: sympy.Expr
+    by_sign: tuple = ()  # (for v > 0, for v < 0, at v = 0), or () when not split
 
 
 # -- load ----------------------------------------------------------------------------------------------------------
@@ -178,22 +186,31 @@ def signed(v):
     return sympy.Symbol(v.name, positive=True), sympy.Symbol(v.name, negative=True)
 
 
-def limit(model: Calculus, var, point):
+def limit(model: Calculus, var, point) -> Limit:
     """The limit of the function as var -> point, split by the sign of the variable where the result depends on it."""
     f, v = plain(model.function.value), model.variable
     if var == v or not f.has(v):
-        return sympy.simplify(sympy.limit(f, var, point))
+        return Limit(sympy.simplify(sympy.limit(f, var, point)))
     pos, neg = signed(v)
     lp = sympy.simplify(sympy.limit(f.subs(v, pos), var, point)).subs(pos, v)
     ln = sympy.simplify(sympy.limit(f.subs(v, neg), var, point)).subs(neg, v)
     l0 = sympy.simplify(sympy.limit(f.subs(v, 0), var, point))
     if sympy.simplify(lp - ln) == 0 and sympy.simplify(lp.subs(v, 0) - l0) == 0:
-        return lp
-    if sympy.simplify(ln.subs(v, 0) - l0) == 0:
-        return sympy.Piecewise((lp, v > 0), (ln, True))
-    if sympy.simplify(lp.subs(v, 0) - l0) == 0:
-        return sympy.Piecewise((lp, v >= 0), (ln, True))
-    return sympy.Piecewise((lp, v > 0), (ln, v < 0), (l0, True))
+        value = lp
+    elif sympy.simplify(ln.subs(v, 0) - l0) == 0:
+        value = sympy.Piecewise((lp, v > 0), (ln, True))
+    elif sympy.simplify(lp.subs(v, 0) - l0) == 0:
+        value = sympy.Piecewise((lp, v >= 0), (ln, True))
+    else:
+        value = sympy.Piecewise((lp, v > 0), (ln, v < 0), (l0, True))
+    return Limit(value, (lp, ln, l0))
+
+
+def _kept_limit(m: Calculus, arg, limits: dict) -> sympy.Expr:
+    """The limit arg = (variable, point), worked once and kept in `limits` for the steps."""
+    if arg not in limits:
+        limits[arg] = limit(m, *arg)
+    return limits[arg].value
 
 
 def named(e, v):
@@ -218,10 +235,10 @@ def _same(a, b) -> bool:
 def compute(problem: Problem, pins=None) -> Computed:
     """Every asked derivative, one-sided derivative, second derivative, limit and simplification."""
     m = problem.model
-    results = {}
+    results, limits = {}, {}
     for ask in problem.asks:
         try:
-            got = ANSWERS[ask.what](m, ask.arg)
+            got = ANSWERS[ask.what](m, ask.arg, limits)
         except (NotImplementedError, TypeError, ValueError) as exc:  # SymPy cannot settle it: say which step
             raise ProblemError(f"{ask.what}: SymPy cannot work this out for this function ({exc})",
                                ask.where.file, ask.where.line, ask.where.col) from None
@@ -230,7 +247,7 @@ def compute(problem: Problem, pins=None) -> Computed:
                 raise ProblemError(f"{name} does not exist for this function (the limit oscillates or is undefined); "
                                    "ask at another point", ask.where.file, ask.where.line, ask.where.col)
         results[(ask.what, ask.arg)] = got
-    return Computed(problem, results)
+    return Computed(problem, results, limits)
 
 
 def _derivative(m: Calculus, v) -> dict:
@@ -263,19 +280,21 @@ def limit_name(var, point) -> str:
     return f"limit@{var}->{answer_string(point) if point.is_finite else ('oo' if point > 0 else '-oo')}"
 
 
-def _limit(m: Calculus, arg) -> dict:
-    return {limit_name(*arg): limit(m, *arg)}
+def _limit(m: Calculus, arg, limits: dict) -> dict:
+    return {limit_name(*arg): _kept_limit(m, arg, limits)}
 
 
-def _simplified(m: Calculus, arg):
-    e = limit(m, *arg) if arg else sympy.simplify(plain(m.function.value))
+def _simplified(m: Calculus, arg, limits: dict):
+    e = _kept_limit(m, arg, limits) if arg else sympy.simplify(plain(m.function.value))
     hit = named(e, m.variable)
     return hit[1] if hit else e
 
 
-ANSWERS = {"derivative": lambda m, v: _derivative(m, v), "second_derivative": lambda m, v: _second(m, v),
-           "one_sided": _one_sided, "limit": _limit,
-           "simplify": lambda m, arg: {"simplified": _simplified(m, arg)}, "plot": lambda m, arg: {}}
+ANSWERS = {"derivative": lambda m, v, limits: _derivative(m, v),
+           "second_derivative": lambda m, v, limits: _second(m, v),
+           "one_sided": lambda m, arg, limits: _one_sided(m, arg), "limit": _limit,
+           "simplify": lambda m, arg, limits: {"simplified": _simplified(m, arg, limits)},
+           "plot": lambda m, arg, limits: {}}
 
 MAX_CURVES = 6  # plot: {curves: {beta: [...]}}: more curves than this no longer read apart
 
@@ -408,16 +427,6 @@ def _fn(m: Calculus, v=None, prime: str = "") -> tuple[str, str]:
     """f(x), f'(x), f''(x) in both media."""
     v = v or m.variable
     return (f"{name_tex(m.letter)}{prime}({name_tex(v.name)})", f"{m.letter}{prime}({v.name})")
-
-
-def _sym(v) -> tuple[str, str]:
-    return name_tex(v.name), text(v)
-
-
-def _d(v, order: int = 1) -> tuple[str, str]:
-    if order == 1:
-        return rf"\frac{{d}}{{d{name_tex(v.name)}}}", f"d/d{text(v)}"
-    return rf"\frac{{d^{{2}}}}{{d{name_tex(v.name)}^{{2}}}}", f"d²/d{text(v)}²"
 
 
 def _point_str(p) -> tuple[str, str]:
@@ -702,11 +711,10 @@ class CalculusView:
     # limits -------------------------------------------------------------------------------------------------------
     def limit_steps(self, ask) -> list:
         var, point = ask.arg
-        value = self.comp.results[(ask.what, ask.arg)][limit_name(var, point)]
-        return self.limit_working(var, point, value, limit_name(var, point))
+        return self.limit_working(var, point, self.comp.limits[ask.arg], limit_name(var, point))
 
-    def limit_working(self, var, point, value, quantity) -> list:
-        m, v, e = self.m, self.m.variable, self.f()
+    def limit_working(self, var, point, lim_: Limit, quantity) -> list:
+        m, v, e, value = self.m, self.m.variable, self.f(), lim_.value
         pt, px = _point_str(point)
         lim = (rf"\lim_{{{name_tex(var.name)} \to {pt}}} {name_tex(m.letter)}({name_tex(v.name)})",
                f"lim({text(var)}→{px}) {m.letter}({text(v)})")
@@ -732,9 +740,8 @@ class CalculusView:
             steps.append(Step(quantity, "", (eq(lim, value),)))
         else:
             pos, neg = signed(v)
-            for sym, word, rel in ((pos, "positive", ">"), (neg, "negative", "<")):
+            for sym, res, rel in ((pos, lim_.by_sign[0], ">"), (neg, lim_.by_sign[1], "<")):
                 calls = _calls(e, var, v, sym, point)
-                res = sympy.simplify(sympy.limit(plain(m.function.value).subs(v, sym), var, point)).subs(sym, v)
                 with sympy.evaluate(False):
                     shown = replaced(e, {c: lv for c, _, lv in calls})
                 eqs = [eq((rf"\lim_{{{name_tex(var.name)} \to {pt}}} {tex(c)}", f"lim({text(var)}→{px}) {text(c)}"),
@@ -744,7 +751,7 @@ class CalculusView:
                 prose = f"For {text(v)} {rel} 0" + (f", {', '.join(args)}" if args else "") + ":"
                 prose_tex = f"For ${name_tex(v.name)} {rel} 0$" + (f", {', '.join(args_tex)}" if args else "") + ":"
                 steps.append(Step(quantity, prose, tuple(eqs) + (eq(lim, shown, res),), prose_tex))
-            zero = sympy.simplify(plain(m.function.value).subs(v, 0))
+            zero = lim_.by_sign[2]
             with sympy.evaluate(False):
                 at0 = _inner_at(e, v, sympy.S.Zero)
             steps.append(Step(quantity, f"At {text(v)} = 0 the function is the same for every {text(var)}:",
@@ -764,7 +771,7 @@ class CalculusView:
     def simplify_steps(self, ask) -> list:
         m, value = self.m, self.comp.results[(ask.what, ask.arg)]["simplified"]
         if ask.arg:
-            return self.limit_working(*ask.arg, limit(m, *ask.arg), "simplified")
+            return self.limit_working(*ask.arg, self.comp.limits[ask.arg], "simplified")
         hit = named(value, m.variable)
         steps = [Step("simplified", "", (eq(_fn(m), self.f(), value),))]
         if hit:
@@ -906,37 +913,6 @@ def show_text(v) -> str:
 
 
 # -- spelling and reading answers ---------------------------------------------------------------------------------
-CLASHING = frozenset(("E", "I", "N", "O", "Q", "S", "beta", "gamma", "zeta"))  # names sympify reads as its own
-
-
-class _Spelling(_AnswerPrinter):
-    """The answers' spelling, with Symbol('beta') for a name sympify would read as one of its functions."""
-
-    def _print_Symbol(self, expr):
-        return f"Symbol('{expr.name}')" if expr.name in CLASHING else super()._print_Symbol(expr)
-
-
-def spelled(v) -> str:
-    """An answer as a string sympy.sympify reads: answer_string, except that beta stays a name (Symbol('beta'))."""
-    if isinstance(v, sympy.Basic) and any(s.name in CLASHING for s in v.free_symbols):
-        return _Spelling().doprint(fn.standard(v))
-    return answer_string(v)
-
-
-_NAMED = re.compile(r"Symbol\('([A-Za-z_][A-Za-z0-9_]*)'\)")
-
-
-def read_named(s: str):
-    """An answer spelling a name as Symbol('beta'), read by our own parser with the name written plainly."""
-    if "Symbol(" not in s:
-        return None
-    plain_ = _NAMED.sub(r"\1", s)
-    try:
-        return read_piecewise(plain_) or parse(plain_).value
-    except ProblemError:
-        return None
-
-
 _OPS = {ast.Lt: sympy.Lt, ast.LtE: sympy.Le, ast.Gt: sympy.Gt, ast.GtE: sympy.Ge, ast.Eq: sympy.Eq,
         ast.NotEq: sympy.Ne}
 
@@ -1106,9 +1082,6 @@ class CalculusKind(Kind):
     def compute(self, problem: Problem, pins=None) -> Computed:
         return compute(problem, pins)
 
-    def answer_string(self, value) -> str:
-        return spelled(value)
-
     def view(self, problem: Problem, comp: Computed, answers):
         notes = []
         if any(isinstance(v, sympy.Piecewise) for name, v in answers.values.items() if name.startswith("limit@")):
@@ -1135,7 +1108,7 @@ class CalculusKind(Kind):
         return verify(problem, answers.values)
 
     def read_answer(self, text_: str):
-        return read_piecewise(text_) or read_named(text_)
+        return read_piecewise(text_)
 
 
 KIND = CalculusKind()

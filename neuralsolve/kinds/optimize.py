@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import sympy
 
 from ..errors import ProblemError
-from ..expr import Parsed, Where
+from ..expr import Parsed, Where, replaced
 from ..kind import AskType, Given, Kind, read_word
 from ..latex import TexPrinter, TextPrinter, Value, name_text, number_text, rounded, tex_escape
 from ..notation import name_tex
+from ..numeric import compile_float
 from ..optimizers import ETA, G, Optimizer, T, W, carry, new_state, read_optimizer, update
 from ..problem import Ask, Problem
 from ..solution import Cell, Equation, Form, PartView, Prose, Step, Table, marks_text
@@ -74,6 +75,7 @@ class Run:
     losses: tuple
     distances: tuple  # () when no distance is asked
     behaviour: str
+    fall: sympy.Expr  # how far the loss fell from the start to the last step (what ranks the runs' speed)
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def compute(problem: Problem, pins: dict | None = None) -> Computed:
         distances = () if target is None else tuple(
             sympy.sqrt(sum((a - b) ** 2 for a, b in zip(p, target))) for p in iterates)
         runs.append(Run(size, suffix, tuple(iterates), tuple(updates), losses, distances,
-                        _behaviour(iterates, losses)))
+                        _behaviour(iterates, losses), losses[0] - losses[-1]))
     return Computed(problem, grad, points, target, is_min, tuple(runs))
 
 
@@ -395,8 +397,8 @@ def _say(quantity: str, prose: str, equations=()) -> Step:
 
 
 def _plain(prose: str) -> str:
-    greek = {"eta": "η", "beta": "β", "alpha": "α", "epsilon": "ε"}
-    return re.sub(r"\$([^$]*)\$", lambda m: re.sub(r"\b(eta|beta|alpha|epsilon)\b", lambda g: greek[g[1]], m[1]), prose)
+    """The prose for the terminal: $...$ dropped, and each name in it as latex.name_text writes it (eta as η)."""
+    return re.sub(r"\$([^$]*)\$", lambda m: re.sub(r"[A-Za-z_]\w*", lambda g: name_text(g[0]), m[1]), prose)
 
 
 def _and(items: list[str]) -> str:
@@ -552,7 +554,7 @@ class OptimizeView:
                     mapping[s] = self.pen.symbol(f"{n}#t-1", f"{STATE_TEX[n]}_{{t-1}}", f"{STATE_TEXT[n]}_(t-1)")
             lhs = self.pen.symbol("w#t", "w_{t}", "w_t") if name == "w" else \
                 self.pen.symbol(f"{name}#t", f"{STATE_TEX[name]}_{{t}}", f"{STATE_TEXT[name]}_t")
-            eqs.append(self.pen.eq(lhs, _replaced(expr, mapping)))
+            eqs.append(self.pen.eq(lhs, replaced(expr, mapping)))
             assigned.add(name)
         head = f"{opt.spec.title[0].upper()}{opt.spec.title[1:]} updates each coordinate $w$, with $g_t$ its " \
                f"partial derivative at step $t$ and $eta$ the step size; {opt.spec.note}"
@@ -574,8 +576,8 @@ class OptimizeView:
                 env_names = {x: self.at(v, t - 1) for x, v in zip(self.xs, self.m.variables)}
                 for i, (x, v) in enumerate(zip(self.xs, self.m.variables)):
                     u = run.updates[t - 1][i]
-                    g_rule = _replaced(_shown(self.comp.gradient[i]), env_names)
-                    g_num = _replaced(_shown(self.comp.gradient[i]),
+                    g_rule = replaced(_shown(self.comp.gradient[i]), env_names)
+                    g_num = replaced(_shown(self.comp.gradient[i]),
                                       {x2: pen.value(prev[j]) for j, x2 in enumerate(self.xs)})
                     newest = {}
                     if opt.name == "gd":  # the seed's form: the gradient written inside the update
@@ -609,7 +611,7 @@ class OptimizeView:
                                 sym_map[s], num_map[s] = s, pen.value(opt.setting(n))
                         value = dict(u.assigned)[name]
                         lhs = self.at(v, t) if name == "w" else self.state(name, v, t)
-                        eqs.append(pen.eq(lhs, _replaced(expr, sym_map), _replaced(expr, num_map), pen.result(value)))
+                        eqs.append(pen.eq(lhs, replaced(expr, sym_map), replaced(expr, num_map), pen.result(value)))
                         newest[name] = value
                 head = f"Step {t}" + (f" with η = {run.size.text}" if len(self.comp.runs) > 1 else "") + ":"
                 tex = tex_escape(f"Step {t}") + (f" with $\\eta = {pen.tex(pen.value(eta))}$" if len(self.comp.runs) > 1
@@ -625,7 +627,7 @@ class OptimizeView:
         rule = self.m.function.display
         for run in self.comp.runs:
             for k in range(1, min(SHOWN_STEPS, len(run.iterates) - 1) + 1):
-                num = _replaced(rule, {x: pen.value(run.iterates[k][i]) for i, x in enumerate(self.xs)})
+                num = replaced(rule, {x: pen.value(run.iterates[k][i]) for i, x in enumerate(self.xs)})
                 eqs.append(pen.eq(self.f_of(k), num, pen.result(run.losses[k])))
             prose = "The loss at each iterate is $f$ evaluated there" + \
                 (f", with $eta = {run.size.text}$:" if len(self.comp.runs) > 1 else ":")
@@ -670,7 +672,6 @@ class OptimizeView:
     def plot_steps(self, ask) -> list:
         """The iterates of every step size over the contour lines of f (a function of two variables), or on its
         graph (one variable)."""
-        from ..numeric import compile_float
         from ..picture import figure
         from .. import plots
 
@@ -737,9 +738,9 @@ class OptimizeView:
                  "diverging": "raises the loss: the step overshoots and the iterates diverge",
                  "oscillating": "lowers the loss while jumping back and forth across the valley (oscillating)",
                  "converging": "lowers the loss steadily (converging)"}
-        falls = [(run.losses[0] - run.losses[-1], run) for run in runs if run.behaviour in ("converging", "oscillating")]
-        fast = max(falls, key=lambda x: x[0])[1] if len(falls) > 1 else None
-        slow = min(falls, key=lambda x: x[0])[1] if len(falls) > 1 else None
+        falling = [run for run in runs if run.behaviour in ("converging", "oscillating")]
+        fast = max(falling, key=lambda run: run.fall) if len(falling) > 1 else None
+        slow = min(falling, key=lambda run: run.fall) if len(falling) > 1 else None
         said = []
         for run in runs:
             s = words[run.behaviour] + (", the fastest here" if run is fast else ", but slowly" if run is slow else "")
@@ -751,12 +752,6 @@ class OptimizeView:
         text = "Reading the table: " + "; ".join(t for t, _ in said) + "."
         tex = tex_escape("Reading the table: ") + "; ".join(t for _, t in said) + "."
         return Prose(text, tex)
-
-
-def _replaced(e, mapping):
-    from ..expr import replaced
-
-    return replaced(e, mapping)
 
 
 def _shown(e):
@@ -929,7 +924,7 @@ class OptimizeKind(Kind):
 def verify(problem: Problem, values: dict) -> tuple[bool, str]:
     """Re-run every step in plain floats with central-difference gradients, and compare."""
     m = problem.model
-    f = sympy.lambdify(m.symbols, m.function.value, "math")
+    f = compile_float(m.function.value, m.variables)  # the catalogue's relu, sigmoid, ... too, which lambdify lacks
 
     def grad(p):
         out = []
