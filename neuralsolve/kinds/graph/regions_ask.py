@@ -113,15 +113,9 @@ def boundary_equations(reg: rg.Regions):
     crossing = {c.cell for c in reg.classes if c.label == 1} & {c.cell for c in reg.classes if c.label == 2}
     for p in reg.pieces:
         if any(i in crossing for i in p.cells):
-            v, bound = _zero_line(cells[p.cells[0]].formula, reg.inputs)
+            v, _, bound = _solved(cells[p.cells[0]].formula, reg.inputs, True)
             out.append(sympy.Tuple(sympy.Eq(v, bound), p.condition))
     return out
-
-
-def _zero_line(f_aff, inputs):
-    """formula = 0 solved for one input, as _solved chooses it: (input, the other side)."""
-    v, _, bound = _solved(f_aff, inputs, True)
-    return v, bound
 
 
 # -- the question sheet ----------------------------------------------------------------------------------
@@ -189,10 +183,6 @@ def in_case(expr, point: dict):
     return expr.func(*args, evaluate=False)
 
 
-def _q(v: Fraction) -> sympy.Rational:
-    return sympy.Rational(v.numerator, v.denominator)
-
-
 def _rel(w, lhs, rel: str, rhs) -> tuple[str, str]:
     tex_rel = {"<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}[rel]
     text_rel = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}[rel]
@@ -219,10 +209,10 @@ def case_conditions(w, reg: rg.Regions, i: int, strict: bool = True) -> list[tup
         lo, hi = reg.cells[i].shape
         x, less = reg.inputs[0], "<" if strict else "<="
         if lo is not None and hi is not None:
-            t1, x1 = _rel(w, _q(lo), less, x)
-            t2, x2 = _rel(w, x, less, _q(hi))
+            t1, x1 = _rel(w, sympy.Rational(lo), less, x)
+            t2, x2 = _rel(w, x, less, sympy.Rational(hi))
             return [(t1 + t2[len(w.tex(x)):], x1 + x2[len(w.text(x)):])]
-        return [_rel(w, x, less, _q(hi))] if hi is not None else [_rel(w, x, ">" if strict else ">=", _q(lo))] \
+        return [_rel(w, x, less, sympy.Rational(hi))] if hi is not None else [_rel(w, x, ">" if strict else ">=", sympy.Rational(lo))] \
             if lo is not None else []
     for _, s, aff in reg.cells[i].conditions:
         e = rg.to_sympy(aff, reg.inputs)
@@ -237,12 +227,12 @@ def _solved(f_aff, inputs, below: bool):
     """formula < 0 (below) or > 0 solved for one input: (input, relation, bound)."""
     a0, a1, a2 = f_aff if len(f_aff) == 3 else (f_aff[0], f_aff[1], Fraction(0))
     if len(inputs) == 1 or a2 == 0:
-        v, av, rest = inputs[0], a1, _q(a0)
+        v, av, rest = inputs[0], a1, sympy.Rational(a0)
     elif a1 == 0:
-        v, av, rest = inputs[1], a2, _q(a0)
+        v, av, rest = inputs[1], a2, sympy.Rational(a0)
     else:
-        v, av, rest = inputs[1], a2, _q(a0) + _q(a1) * inputs[0]
-    bound = -rest / _q(av)
+        v, av, rest = inputs[1], a2, sympy.Rational(a0) + sympy.Rational(a1) * inputs[0]
+    bound = -rest / sympy.Rational(av)
     rel = ("<" if below else ">") if av > 0 else (">" if below else "<")
     return v, rel, bound
 
@@ -308,7 +298,7 @@ def regions_steps(view, ask: Ask) -> list:
 
 def _case(w, reg, i, number, expr, lhs, classes) -> list:
     cell = reg.cells[i]
-    point = dict(zip(reg.inputs, (_q(v) for v in _point(cell))))
+    point = dict(zip(reg.inputs, (sympy.Rational(v) for v in _point(cell))))
     cond_tex, cond_text = _and(case_conditions(w, reg, i))
     sub = in_case(expr, point)
     formula = rg.to_sympy(cell.formula, reg.inputs)
@@ -479,12 +469,9 @@ class DesignArg:
 
 @dataclass(frozen=True)
 class Design:
-    """The target as shifted relus (each unit's input weight, bias and output weight), and its check."""
+    """The target as shifted relus (the kinks, and the weights and biases they give), and its check."""
 
-    slopes: tuple  # the target's slope left of x0, between each pair of breakpoints, right of the last
     kinks: tuple  # (breakpoint index or "left", slope change k) per unit used, in unit order
-    units: tuple  # (input weight, bias, output weight) per hidden unit, unused ones (0, 0, 0)
-    bias: sympy.Expr  # the output bias
     values: tuple  # ((parameter name, value), ...) in the network's order
     sample: tuple  # ((name, value), ...): the declared names' values for the check
     designed: rg.Regions  # the designed network's pieces at the sample values
@@ -624,15 +611,10 @@ def compute_design(model, arg: DesignArg) -> Design:
                            bias.xreplace(sample))))
     designed = rg.regions(rg.build(nodes, {}, "h", ("x",)))
     expected = _target_pieces(arg, sample)
-    got = tuple((p.shapes[0][0], p.shapes[0][1], rg.to_sympy(model_formula(designed, p), (x,))) for p in
+    got = tuple((p.shapes[0][0], p.shapes[0][1], rg.to_sympy(designed.cells[p.cells[0]].formula, (x,))) for p in
                 designed.pieces)
     agree = got == expected
-    return Design(_slopes(arg), kinks, tuple(units), bias, tuple(values), tuple(sample.items()), designed, expected,
-                  agree)
-
-
-def model_formula(reg: rg.Regions, piece):
-    return reg.cells[piece.cells[0]].formula
+    return Design(kinks, tuple(values), tuple(sample.items()), designed, expected, agree)
 
 
 def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
@@ -641,10 +623,10 @@ def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
     xs = [_fraction(v.xreplace(sample)) for v in arg.xs]
     ys = [v.xreplace(sample) for v in arg.ys]
     s = [v.xreplace(sample) for v in _slopes(arg)]
-    pieces = [(None, xs[0], sympy.expand(ys[0] + s[0] * (x - _q(xs[0]))))]
+    pieces = [(None, xs[0], sympy.expand(ys[0] + s[0] * (x - sympy.Rational(xs[0]))))]
     for i in range(len(xs) - 1):
-        pieces.append((xs[i], xs[i + 1], sympy.expand(ys[i] + s[i + 1] * (x - _q(xs[i])))))
-    pieces.append((xs[-1], None, sympy.expand(ys[-1] + s[-1] * (x - _q(xs[-1])))))
+        pieces.append((xs[i], xs[i + 1], sympy.expand(ys[i] + s[i + 1] * (x - sympy.Rational(xs[i])))))
+    pieces.append((xs[-1], None, sympy.expand(ys[-1] + s[-1] * (x - sympy.Rational(xs[-1])))))
     out = []
     for p in pieces:
         if out and sympy.expand(out[-1][2] - p[2]) == 0:
@@ -655,8 +637,7 @@ def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
 
 
 def _fraction(v) -> Fraction:
-    v = sympy.nsimplify(v) if not v.is_Rational else v
-    return Fraction(int(v.p), int(v.q))
+    return Fraction(v if v.is_Rational else sympy.nsimplify(v))
 
 
 def design_names(model, ask: Ask) -> set[str]:
