@@ -183,10 +183,15 @@ def in_case(expr, point: dict):
     return expr.func(*args, evaluate=False)
 
 
-def _rel(w, lhs, rel: str, rhs) -> tuple[str, str]:
-    tex_rel = {"<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}[rel]
-    text_rel = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}[rel]
-    return f"{w.tex(lhs)} {tex_rel} {w.tex(rhs)}", f"{w.text(lhs)} {text_rel} {w.text(rhs)}"
+TEX_REL = {"<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}
+TEXT_REL = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}
+
+
+def _rel(w, *chain) -> tuple[str, str]:
+    """A relation or a chain of them (x < 3, or 3 <= x < 4): expressions and relations in turn, in both media."""
+    tex = " ".join(w.tex(p) if i % 2 == 0 else TEX_REL[p] for i, p in enumerate(chain))
+    text = " ".join(w.text(p) if i % 2 == 0 else TEXT_REL[p] for i, p in enumerate(chain))
+    return tex, text
 
 
 def _and(items: list[tuple[str, str]], math: bool = True) -> tuple[str, str]:
@@ -209,9 +214,7 @@ def case_conditions(w, reg: rg.Regions, i: int, strict: bool = True) -> list[tup
         lo, hi = reg.cells[i].shape
         x, less = reg.inputs[0], "<" if strict else "<="
         if lo is not None and hi is not None:
-            t1, x1 = _rel(w, sympy.Rational(lo), less, x)
-            t2, x2 = _rel(w, x, less, sympy.Rational(hi))
-            return [(t1 + t2[len(w.tex(x)):], x1 + x2[len(w.text(x)):])]
+            return [_rel(w, sympy.Rational(lo), less, x, less, sympy.Rational(hi))]
         return [_rel(w, x, less, sympy.Rational(hi))] if hi is not None else [_rel(w, x, ">" if strict else ">=", sympy.Rational(lo))] \
             if lo is not None else []
     for _, s, aff in reg.cells[i].conditions:
@@ -367,9 +370,7 @@ def _interval(w, reg, piece) -> tuple[str, str]:
         lo, hi = ineqs if ineqs[0].rhs < ineqs[1].rhs else ineqs[::-1]
         lo_rel = "<=" if isinstance(lo, sympy.GreaterThan) else "<"
         hi_rel = "<=" if isinstance(hi, sympy.LessThan) else "<"
-        t1, x1 = _rel(w, lo.rhs, lo_rel, x)
-        t2, x2 = _rel(w, sympy.Symbol("X"), hi_rel, hi.rhs)
-        return t1 + t2[len(w.tex(sympy.Symbol("X"))):], x1 + x2[len("X"):]
+        return _rel(w, lo.rhs, lo_rel, x, hi_rel, hi.rhs)
     (c,) = ineqs
     rel = {sympy.StrictLessThan: "<", sympy.LessThan: "<=", sympy.StrictGreaterThan: ">",
            sympy.GreaterThan: ">="}[type(c)]
@@ -675,8 +676,7 @@ def _target_cases(w, arg: DesignArg, x) -> tuple[str, str]:
         elif hi is None:
             t, tt = _rel(w, x, ">", lo)
         else:
-            t = rf"{w.tex(lo)} \leq {w.tex(x)} \leq {w.tex(hi)}"
-            tt = f"{w.text(lo)} ≤ {w.text(x)} ≤ {w.text(hi)}"
+            t, tt = _rel(w, lo, "<=", x, "<=", hi)
         tex_rows.append(rf"{w.tex(f)} & \text{{if }} {t}")
         text_rows.append(f"{w.text(f)} if {tt}")
     return r"\begin{cases} " + r" \\ ".join(tex_rows) + r" \end{cases}", ";  ".join(text_rows)
