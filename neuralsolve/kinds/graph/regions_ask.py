@@ -269,12 +269,10 @@ def regions_steps(view, ask: Ask) -> list:
         a, b = (w.text(s) for s in inputs)
         at, bt = (w.tex(s) for s in inputs)
         if skipped:
-            steps.append(Prose(f"The function is symmetric: {out}({a}, {b}) = {out}({b}, {a}) (its pieces exchanged "
-                               f"under {a} <-> {b} are its pieces), so the cases below are enough; the rest follow "
-                               f"by exchanging {a} and {b}.",
-                               f"The function is symmetric: ${lhs_tex}({at}, {bt}) = {lhs_tex}({bt}, {at})$ (its "
-                               f"pieces exchanged under ${at} \\leftrightarrow {bt}$ are its pieces), so the cases "
-                               f"below are enough; the rest follow by exchanging ${at}$ and ${bt}$."))
+            steps.append(Prose(f"The function is symmetric, {out}({a}, {b}) = {out}({b}, {a}), so the cases below "
+                               f"are enough; the rest follow by exchanging {a} and {b}.",
+                               f"The function is symmetric, ${lhs_tex}({at}, {bt}) = {lhs_tex}({bt}, {at})$, so the "
+                               f"cases below are enough; the rest follow by exchanging ${at}$ and ${bt}$."))
     else:
         shown = list(range(len(reg.cells)))
     for number, i in enumerate(shown, 1):
@@ -355,8 +353,9 @@ def _by_cases(w, reg, lhs) -> Step:
         rows_text.append(f"{w.text(p.formula)} if {cond_text}")
     tex = r"\begin{cases} " + r" \\ ".join(rows_tex) + r" \end{cases}"
     text = ";  ".join(rows_text)
-    prose = "Piece by piece:" if len(reg.inputs) == 1 else \
-        "Piece by piece (neighbouring cases with the same formula joined; on a border both formulas agree):"
+    notes = (["neighbouring cases with the same formula joined"] if len(reg.pieces) < len(reg.cells) else []) + \
+        (["on a border both formulas agree"] if len(reg.inputs) == 2 else [])
+    prose = "Piece by piece" + (f" ({'; '.join(notes)})" if notes else "") + ":"
     return Step("regions", prose, (Equation(w.tex(lhs), w.text(lhs), (Form("=", tex, text),)),))
 
 
@@ -388,7 +387,8 @@ def _boundary_steps(w, reg, lhs) -> list:
         rows.append(Equation(w.tex(eq.lhs), w.text(eq.lhs),
                              (w.form(eq.rhs), Form("", r"\quad\text{where } " + r"\text{ or }".join(
                                  t for t, _ in parts), "where " + " or ".join(t for _, t in parts)))))
-    return [Step("boundary", "The decision boundary is where the output is 0: in each piece that changes sign, its formula = 0 solved:", tuple(rows))]
+    return [Step("boundary", "The decision boundary is where the output is 0: in each piece that changes sign, its "
+                             "formula set to 0 and solved:", tuple(rows))]
 
 
 def regions_figure(comp, ask: Ask):
@@ -719,10 +719,12 @@ def design_steps(view, ask: Ask) -> list:
     for name, v in d.values:
         rows.append(Equation(w.tex(sympy.Symbol(name)), w.text(sympy.Symbol(name)), (w.form(v),)))
     unused = len(hidden.a) - len(d.kinks)
-    prose = "Reading the weights and biases off it (hidden unit j computes relu(w x + b), the output adds the units " \
-            "with their weights and the output bias)" + (f"; the {unused} unit{'s' if unused > 1 else ''} not needed "
-                                                         "get all zero weights:" if unused else ":")
-    steps.append(Step("weights", prose, tuple(rows)))
+    spare = (f"; the {unused} unit{'s' if unused > 1 else ''} not needed get all zero weights:" if unused else ":")
+    prose = ("Reading the weights and biases off it (hidden unit j computes relu(w x + b), the output adds the units "
+             "with their weights and the output bias)" + spare)
+    prose_tex = (r"Reading the weights and biases off it (hidden unit $j$ computes $\operatorname{relu}(w x + b)$, "
+                 "the output adds the units with their weights and the output bias)" + spare)
+    steps.append(Step("weights", prose, tuple(rows), prose_tex))
     sample = ", ".join(f"{k} = {v}" for k, v in d.sample)
     sample_tex = ", ".join(f"{w.tex(k)} = {w.tex(v)}" for k, v in d.sample)
     rows_tex, rows_text = [], []
