@@ -351,12 +351,18 @@ def _by_cases(w, reg, lhs) -> Step:
                 cond_tex = r"\text{everywhere}"
         rows_tex.append(rf"{w.tex(p.formula)} & \text{{if }} {cond_tex}")
         rows_text.append(f"{w.text(p.formula)} if {cond_text}")
-    tex = r"\begin{cases} " + r" \\ ".join(rows_tex) + r" \end{cases}"
-    text = ";  ".join(rows_text)
+    tex, text = _cases(rows_tex, rows_text)
     notes = (["neighbouring cases with the same formula joined"] if len(reg.pieces) < len(reg.cells) else []) + \
         (["on a border both formulas agree"] if len(reg.inputs) == 2 else [])
     prose = "Piece by piece" + (f" ({'; '.join(notes)})" if notes else "") + ":"
     return Step("regions", prose, (Equation(w.tex(lhs), w.text(lhs), (Form("=", tex, text),)),))
+
+
+def _cases(rows_tex: list[str], rows_text: list[str]) -> tuple[str, str]:
+    """A function by cases, one row a case; fractions full size (cases sets its rows in text style)."""
+    rows = [r.replace(r"\frac", r"\dfrac") for r in rows_tex]
+    sep = r" \\[0.5em] " if any(r"\dfrac" in r for r in rows) else r" \\ "
+    return r"\begin{cases} " + sep.join(rows) + r" \end{cases}", ";  ".join(rows_text)
 
 
 def _interval(w, reg, piece) -> tuple[str, str]:
@@ -679,7 +685,7 @@ def _target_cases(w, arg: DesignArg, x) -> tuple[str, str]:
             t, tt = _rel(w, lo, "<=", x, "<=", hi)
         tex_rows.append(rf"{w.tex(f)} & \text{{if }} {t}")
         text_rows.append(f"{w.text(f)} if {tt}")
-    return r"\begin{cases} " + r" \\ ".join(tex_rows) + r" \end{cases}", ";  ".join(text_rows)
+    return _cases(tex_rows, text_rows)
 
 
 def design_steps(view, ask: Ask) -> list:
@@ -732,7 +738,7 @@ def design_steps(view, ask: Ask) -> list:
         ct, cx = _interval(w, d.designed, p)
         rows_tex.append(rf"{w.tex(p.formula)} & \text{{if }} {ct}")
         rows_text.append(f"{w.text(p.formula)} if {cx}")
-    cases = (r"\begin{cases} " + r" \\ ".join(rows_tex) + r" \end{cases}", ";  ".join(rows_text))
+    cases = _cases(rows_tex, rows_text)
     verdict = "the target's pieces at these values" if d.agree else "NOT the target's pieces (a bug: please report it)"
     if d.sample:
         prose = (f"Check: at {sample} the designed network's linear pieces (found case by case, as in a regions "
