@@ -90,25 +90,29 @@ def sample_points(rng, reg, n_in, count):
     return pts
 
 
-@pytest.mark.parametrize("n_in", [1, 2])
-@pytest.mark.parametrize("seed", range(12))
-def test_random_networks_agree_with_direct_evaluation(n_in, seed):
+RANDOM = [(n_in, seed) for n_in in (1, 2) for seed in range(12)]
+
+
+def random_case(n_in: int, seed: int):
+    """A seeded random network, the generator (to draw points from next) and the network's regions."""
     rng = random.Random(1000 * n_in + seed)
     layers = random_network(rng, n_in)
-    reg = rg.regions(as_function(layers, n_in))
+    return rng, layers, rg.regions(as_function(layers, n_in))
+
+
+@pytest.mark.parametrize("n_in, seed", RANDOM)
+def test_random_networks_agree_with_direct_evaluation(n_in, seed):
+    rng, layers, reg = random_case(n_in, seed)
     for p in sample_points(rng, reg, n_in, 1500 if n_in == 1 else 300):
         got = value_at(reg, p)
         assert got, f"no cell holds {p}"
         assert set(got) == {oracle(layers, p)}, p
 
 
-@pytest.mark.parametrize("n_in", [1, 2])
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("n_in, seed", RANDOM)
 def test_piecewise_answer_reads_back_and_holds_everywhere(n_in, seed):
     """The Piecewise string, read by sympify, agrees with the oracle, far outside the box too."""
-    rng = random.Random(1000 * n_in + seed)
-    layers = random_network(rng, n_in)
-    reg = rg.regions(as_function(layers, n_in))
+    rng, layers, reg = random_case(n_in, seed)
     pw = sympy.sympify(str(reg.piecewise))
     assert pw == reg.piecewise
     syms = reg.inputs
@@ -119,11 +123,9 @@ def test_piecewise_answer_reads_back_and_holds_everywhere(n_in, seed):
         assert got == sympy.Rational(oracle(layers, p).numerator, oracle(layers, p).denominator), p
 
 
-@pytest.mark.parametrize("n_in", [1, 2])
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("n_in, seed", RANDOM)
 def test_merged_pieces_differ_from_their_neighbours(n_in, seed):
-    rng = random.Random(1000 * n_in + seed)
-    reg = rg.regions(as_function(random_network(rng, n_in), n_in))
+    _, _, reg = random_case(n_in, seed)
     cells = reg.cells
     if n_in == 1:
         for a, b in zip(reg.pieces, reg.pieces[1:]):
