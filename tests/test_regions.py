@@ -132,10 +132,19 @@ def test_merged_pieces_differ_from_their_neighbours(n_in, seed):
             assert a.formula != b.formula
             assert a.shapes[0][1] == b.shapes[0][0]
         return
-    for i, a in enumerate(reg.pieces):
-        for b in reg.pieces[i + 1:]:
-            if any(rg._shares_edge(cells[x].shape, cells[y].shape) for x in a.cells for y in b.cells):
-                assert a.formula != b.formula
+    # across every cell edge (a point a little to each side of it, not at a vertex) the two pieces found there
+    # are one piece or differ in formula; found with `inside`, not with regions.py's own edge test
+    piece_of = {c: i for i, p in enumerate(reg.pieces) for c in p.cells}
+    eps, t = Fraction(1, 10 ** 6), Fraction(4142, 10 ** 4)
+    for c in cells:
+        poly = c.shape
+        for p, q in zip(poly, poly[1:] + poly[:1]):
+            m = (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]))
+            normal = (q[1] - p[1], p[0] - q[0])
+            sides = [(m[0] + s * normal[0], m[1] + s * normal[1]) for s in (eps, -eps)]
+            found = {piece_of[j] for j, d in enumerate(cells) for pt in sides if inside(d, pt)}
+            formulas = [reg.pieces[i].formula for i in found]
+            assert len(set(formulas)) == len(formulas), (m, formulas)
 
 
 def test_exercise_sheet_2_pieces_classes_and_symmetry():
