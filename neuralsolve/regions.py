@@ -337,6 +337,14 @@ def _inside(iv) -> Fraction:
     return (lo + hi) / 2
 
 
+def point_inside(cell: Cell) -> tuple[Fraction, ...]:
+    """A point inside a cell: its vertices' mean (two inputs), or a point of its interval (one input)."""
+    shape = cell.shape
+    if len(shape) == 2 and not isinstance(shape[0], tuple) and not isinstance(shape[1], tuple):
+        return (_inside(shape),)
+    return (sum(p[0] for p in shape) / len(shape), sum(p[1] for p in shape) / len(shape))
+
+
 def cells_of(fn: PLFunction, classes: bool = False, limit: int = MAX_CELLS):
     """The cells (and, for a classifier, the y = 0 lines) with a box that holds every vertex; (cells, box)."""
     if len(fn.inputs) == 1:

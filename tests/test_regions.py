@@ -103,6 +103,7 @@ def random_case(n_in: int, seed: int):
 @pytest.mark.parametrize("n_in, seed", RANDOM)
 def test_random_networks_agree_with_direct_evaluation(n_in, seed):
     rng, layers, reg = random_case(n_in, seed)
+    assert all(inside(c, rg.point_inside(c)) for c in reg.cells)  # where the worked cases evaluate the relus
     for p in sample_points(rng, reg, n_in, 1500 if n_in == 1 else 300):
         got = value_at(reg, p)
         assert got, f"no cell holds {p}"

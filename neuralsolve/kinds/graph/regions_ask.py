@@ -159,15 +159,6 @@ def inlined(model, output: str, evaluate: bool):
     return env[sympy.Symbol(output)]
 
 
-def _point(cell) -> tuple:
-    """A point inside a cell (its vertices' mean, or inside an interval)."""
-    shape = cell.shape
-    if len(shape) == 2 and (shape[0] is None or not isinstance(shape[0], tuple)):
-        return (rg._inside(shape),)
-    n = len(shape)
-    return (sum(p[0] for p in shape) / n, sum(p[1] for p in shape) / n)
-
-
 def in_case(expr, point: dict):
     """The expression with each relu replaced by its argument where it is on, and by 0 where it is off."""
     if isinstance(expr, relu) or (isinstance(expr, sympy.Max) and sympy.S.Zero in expr.args):
@@ -299,7 +290,7 @@ def regions_steps(view, ask: Ask) -> list:
 
 def _case(w, reg, i, number, expr, lhs, classes) -> list:
     cell = reg.cells[i]
-    point = dict(zip(reg.inputs, (sympy.Rational(v) for v in _point(cell))))
+    point = dict(zip(reg.inputs, (sympy.Rational(v) for v in rg.point_inside(cell))))
     cond_tex, cond_text = _and(case_conditions(w, reg, i))
     sub = in_case(expr, point)
     formula = rg.to_sympy(cell.formula, reg.inputs)
