@@ -67,10 +67,8 @@ class PLFunction:
 
     inputs: tuple[str, ...]
     relus: tuple[Linear, ...]
-    relu_exprs: tuple  # each relu's argument as a SymPy expression in the inputs (and earlier relus)
     relu_nodes: tuple[str, ...]  # the quantity each relu belongs to
     output: Linear
-    depth: tuple[int, ...]  # 1 for a relu of the inputs, 2 for a relu of those, ...
 
 
 def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFunction:
@@ -88,12 +86,11 @@ def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFuncti
         aff[i + 1] = Fraction(1)
         env[name] = Linear(tuple(aff))
     relus: list[Linear] = []
-    exprs: list = []
     owners: list[str] = []
     depth: list[int] = []
     index: dict[Linear, int] = {}
 
-    def symbol(name, where):
+    def symbol(name):
         if name in env:
             return env[name]
         if name in values:
@@ -103,11 +100,11 @@ def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFuncti
 
     def convert(e, where) -> Linear:
         if e.is_Symbol:
-            return symbol(e.name, where)
+            return symbol(e.name)
         if e.is_Number:
             if not e.is_Rational:
                 raise NotPiecewiseLinear(where, f"{where} uses the number {e}, which is not rational")
-            return Linear((Fraction(int(e.p), int(e.q)),) + zero[1:])
+            return Linear((Fraction(e),) + zero[1:])
         if e.is_Add:
             out = Linear(zero)
             for a in e.args:
@@ -146,7 +143,6 @@ def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFuncti
                                                     "function are no worked answer")
                 index[inner] = len(relus)
                 relus.append(inner)
-                exprs.append(arg)
                 owners.append(where)
                 depth.append(1 + max((depth[k] for k, _ in inner.terms), default=0))
             k = index[inner]
@@ -159,7 +155,7 @@ def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFuncti
             continue
         env[name] = convert(expr, name)
     if output not in env:
-        symbol(output, output)
+        symbol(output)
     # first the relus of the inputs, then those of relus (the case analysis's order), each in order of definition
     order = sorted(range(len(relus)), key=lambda k: (depth[k], k))
     new = {old: i for i, old in enumerate(order)}
@@ -167,8 +163,8 @@ def build(nodes, values: dict, output: str, inputs: tuple[str, ...]) -> PLFuncti
     def renumbered(lin: Linear) -> Linear:
         return Linear(lin.affine, tuple(sorted((new[k], c) for k, c in lin.terms)))
 
-    return PLFunction(tuple(inputs), tuple(renumbered(relus[k]) for k in order), tuple(exprs[k] for k in order),
-                      tuple(owners[k] for k in order), renumbered(env[output]), tuple(depth[k] for k in order))
+    return PLFunction(tuple(inputs), tuple(renumbered(relus[k]) for k in order), tuple(owners[k] for k in order),
+                      renumbered(env[output]))
 
 
 # -- geometry -------------------------------------------------------------------------------------------
@@ -341,6 +337,14 @@ def _inside(iv) -> Fraction:
     return (lo + hi) / 2
 
 
+def point_inside(cell: Cell) -> tuple[Fraction, ...]:
+    """A point inside a cell: its vertices' mean (two inputs), or a point of its interval (one input)."""
+    shape = cell.shape
+    if len(shape) == 2 and not isinstance(shape[0], tuple) and not isinstance(shape[1], tuple):
+        return (_inside(shape),)
+    return (sum(p[0] for p in shape) / len(shape), sum(p[1] for p in shape) / len(shape))
+
+
 def cells_of(fn: PLFunction, classes: bool = False, limit: int = MAX_CELLS):
     """The cells (and, for a classifier, the y = 0 lines) with a box that holds every vertex; (cells, box)."""
     if len(fn.inputs) == 1:
@@ -404,25 +408,15 @@ class Regions:
     breakpoints: tuple = ()  # one input: where the formula changes, and the function's values there
     values: tuple = ()
 
-    def cell_pieces(self) -> tuple[int, ...]:
-        """Which piece each cell belongs to."""
-        out = [0] * len(self.cells)
-        for i, p in enumerate(self.pieces):
-            for c in p.cells:
-                out[c] = i
-        return tuple(out)
-
 
 def to_sympy(aff: Affine, symbols) -> sympy.Expr:
-    return sympy.Rational(aff[0].numerator, aff[0].denominator) + sum(
-        sympy.Rational(a.numerator, a.denominator) * s for a, s in zip(aff[1:], symbols))
+    """c + a1*x1 + a2*x2 as a SymPy expression (exact)."""
+    return sympy.Rational(aff[0]) + sum(sympy.Rational(a) * s for a, s in zip(aff[1:], symbols))
 
 
-def condition(aff: Affine, sign: int, symbols, strict: bool = False):
-    """The inequality argument > 0 (sign +1) or < 0 (sign -1), as SymPy writes it."""
+def condition(aff: Affine, sign: int, symbols):
+    """The closed inequality argument >= 0 (sign +1) or <= 0 (sign -1), as SymPy writes it."""
     e = to_sympy(aff, symbols)
-    if strict:
-        return sympy.StrictGreaterThan(e, 0) if sign > 0 else sympy.StrictLessThan(e, 0)
     return sympy.GreaterThan(e, 0) if sign > 0 else sympy.LessThan(e, 0)
 
 
@@ -486,15 +480,14 @@ def _regions_1d(fn, cells, symbols) -> Regions:
         lo, hi = iv
         parts = []
         if lo is not None:
-            parts.append((x >= _q(lo)) if closed_left[i] else (x > _q(lo)))
+            parts.append((x >= sympy.Rational(lo)) if closed_left[i] else (x > sympy.Rational(lo)))
         if hi is not None:
-            parts.append((x <= _q(hi)) if closed_right[i] else (x < _q(hi)))
+            parts.append((x <= sympy.Rational(hi)) if closed_right[i] else (x < sympy.Rational(hi)))
         cond = sympy.And(*parts) if parts else sympy.true
         pieces.append(Piece(formula, cond, tuple(runs[i]), (iv,)))
         # in a Piecewise the rows before have taken everything to the left: only the right end is a condition
-        rows.append((formula, ((x <= _q(hi)) if closed_right[i] else (x < _q(hi))) if hi is not None else True))
-    pw = sympy.Piecewise(*[(f, c) for f, c in rows[:-1]], (rows[-1][0], True)) if len(rows) > 1 else \
-        sympy.Piecewise((rows[0][0], True))
+        rows.append((formula, ((x <= sympy.Rational(hi)) if closed_right[i] else (x < sympy.Rational(hi))) if hi is not None else True))
+    pw = _piecewise(rows)
     bps = tuple(iv[1] for iv in ivs[:-1])
     vals = tuple(_at(forms[i], (bps[i],)) for i in range(len(bps)))
     if bps:
@@ -503,10 +496,6 @@ def _regions_1d(fn, cells, symbols) -> Regions:
     else:
         view = (Fraction(-2), Fraction(2))
     return Regions(symbols, tuple(cells), tuple(pieces), pw, None, view, breakpoints=bps, values=vals)
-
-
-def _q(v: Fraction) -> sympy.Rational:
-    return sympy.Rational(v.numerator, v.denominator)
 
 
 def _merge(cells) -> list[list[int]]:

@@ -113,15 +113,9 @@ def boundary_equations(reg: rg.Regions):
     crossing = {c.cell for c in reg.classes if c.label == 1} & {c.cell for c in reg.classes if c.label == 2}
     for p in reg.pieces:
         if any(i in crossing for i in p.cells):
-            v, bound = _zero_line(cells[p.cells[0]].formula, reg.inputs)
+            v, _, bound = _solved(cells[p.cells[0]].formula, reg.inputs, True)
             out.append(sympy.Tuple(sympy.Eq(v, bound), p.condition))
     return out
-
-
-def _zero_line(f_aff, inputs):
-    """formula = 0 solved for one input, as _solved chooses it: (input, the other side)."""
-    v, _, bound = _solved(f_aff, inputs, True)
-    return v, bound
 
 
 # -- the question sheet ----------------------------------------------------------------------------------
@@ -165,15 +159,6 @@ def inlined(model, output: str, evaluate: bool):
     return env[sympy.Symbol(output)]
 
 
-def _point(cell) -> tuple:
-    """A point inside a cell (its vertices' mean, or inside an interval)."""
-    shape = cell.shape
-    if len(shape) == 2 and (shape[0] is None or not isinstance(shape[0], tuple)):
-        return (rg._inside(shape),)
-    n = len(shape)
-    return (sum(p[0] for p in shape) / n, sum(p[1] for p in shape) / n)
-
-
 def in_case(expr, point: dict):
     """The expression with each relu replaced by its argument where it is on, and by 0 where it is off."""
     if isinstance(expr, relu) or (isinstance(expr, sympy.Max) and sympy.S.Zero in expr.args):
@@ -189,14 +174,15 @@ def in_case(expr, point: dict):
     return expr.func(*args, evaluate=False)
 
 
-def _q(v: Fraction) -> sympy.Rational:
-    return sympy.Rational(v.numerator, v.denominator)
+TEX_REL = {"<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}
+TEXT_REL = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}
 
 
-def _rel(w, lhs, rel: str, rhs) -> tuple[str, str]:
-    tex_rel = {"<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}[rel]
-    text_rel = {"<": "<", ">": ">", "<=": "≤", ">=": "≥"}[rel]
-    return f"{w.tex(lhs)} {tex_rel} {w.tex(rhs)}", f"{w.text(lhs)} {text_rel} {w.text(rhs)}"
+def _rel(w, *chain) -> tuple[str, str]:
+    """A relation or a chain of them (x < 3, or 3 <= x < 4): expressions and relations in turn, in both media."""
+    tex = " ".join(w.tex(p) if i % 2 == 0 else TEX_REL[p] for i, p in enumerate(chain))
+    text = " ".join(w.text(p) if i % 2 == 0 else TEXT_REL[p] for i, p in enumerate(chain))
+    return tex, text
 
 
 def _and(items: list[tuple[str, str]], math: bool = True) -> tuple[str, str]:
@@ -219,10 +205,8 @@ def case_conditions(w, reg: rg.Regions, i: int, strict: bool = True) -> list[tup
         lo, hi = reg.cells[i].shape
         x, less = reg.inputs[0], "<" if strict else "<="
         if lo is not None and hi is not None:
-            t1, x1 = _rel(w, _q(lo), less, x)
-            t2, x2 = _rel(w, x, less, _q(hi))
-            return [(t1 + t2[len(w.tex(x)):], x1 + x2[len(w.text(x)):])]
-        return [_rel(w, x, less, _q(hi))] if hi is not None else [_rel(w, x, ">" if strict else ">=", _q(lo))] \
+            return [_rel(w, sympy.Rational(lo), less, x, less, sympy.Rational(hi))]
+        return [_rel(w, x, less, sympy.Rational(hi))] if hi is not None else [_rel(w, x, ">" if strict else ">=", sympy.Rational(lo))] \
             if lo is not None else []
     for _, s, aff in reg.cells[i].conditions:
         e = rg.to_sympy(aff, reg.inputs)
@@ -237,12 +221,12 @@ def _solved(f_aff, inputs, below: bool):
     """formula < 0 (below) or > 0 solved for one input: (input, relation, bound)."""
     a0, a1, a2 = f_aff if len(f_aff) == 3 else (f_aff[0], f_aff[1], Fraction(0))
     if len(inputs) == 1 or a2 == 0:
-        v, av, rest = inputs[0], a1, _q(a0)
+        v, av, rest = inputs[0], a1, sympy.Rational(a0)
     elif a1 == 0:
-        v, av, rest = inputs[1], a2, _q(a0)
+        v, av, rest = inputs[1], a2, sympy.Rational(a0)
     else:
-        v, av, rest = inputs[1], a2, _q(a0) + _q(a1) * inputs[0]
-    bound = -rest / _q(av)
+        v, av, rest = inputs[1], a2, sympy.Rational(a0) + sympy.Rational(a1) * inputs[0]
+    bound = -rest / sympy.Rational(av)
     rel = ("<" if below else ">") if av > 0 else (">" if below else "<")
     return v, rel, bound
 
@@ -276,12 +260,10 @@ def regions_steps(view, ask: Ask) -> list:
         a, b = (w.text(s) for s in inputs)
         at, bt = (w.tex(s) for s in inputs)
         if skipped:
-            steps.append(Prose(f"The function is symmetric: {out}({a}, {b}) = {out}({b}, {a}) (its pieces exchanged "
-                               f"under {a} <-> {b} are its pieces), so the cases below are enough; the rest follow "
-                               f"by exchanging {a} and {b}.",
-                               f"The function is symmetric: ${lhs_tex}({at}, {bt}) = {lhs_tex}({bt}, {at})$ (its "
-                               f"pieces exchanged under ${at} \\leftrightarrow {bt}$ are its pieces), so the cases "
-                               f"below are enough; the rest follow by exchanging ${at}$ and ${bt}$."))
+            steps.append(Prose(f"The function is symmetric, {out}({a}, {b}) = {out}({b}, {a}), so the cases below "
+                               f"are enough; the rest follow by exchanging {a} and {b}.",
+                               f"The function is symmetric, ${lhs_tex}({at}, {bt}) = {lhs_tex}({bt}, {at})$, so the "
+                               f"cases below are enough; the rest follow by exchanging ${at}$ and ${bt}$."))
     else:
         shown = list(range(len(reg.cells)))
     for number, i in enumerate(shown, 1):
@@ -308,7 +290,7 @@ def regions_steps(view, ask: Ask) -> list:
 
 def _case(w, reg, i, number, expr, lhs, classes) -> list:
     cell = reg.cells[i]
-    point = dict(zip(reg.inputs, (_q(v) for v in _point(cell))))
+    point = dict(zip(reg.inputs, (sympy.Rational(v) for v in rg.point_inside(cell))))
     cond_tex, cond_text = _and(case_conditions(w, reg, i))
     sub = in_case(expr, point)
     formula = rg.to_sympy(cell.formula, reg.inputs)
@@ -360,11 +342,18 @@ def _by_cases(w, reg, lhs) -> Step:
                 cond_tex = r"\text{everywhere}"
         rows_tex.append(rf"{w.tex(p.formula)} & \text{{if }} {cond_tex}")
         rows_text.append(f"{w.text(p.formula)} if {cond_text}")
-    tex = r"\begin{cases} " + r" \\ ".join(rows_tex) + r" \end{cases}"
-    text = ";  ".join(rows_text)
-    prose = "Piece by piece:" if len(reg.inputs) == 1 else \
-        "Piece by piece (neighbouring cases with the same formula joined; on a border both formulas agree):"
+    tex, text = _cases(rows_tex, rows_text)
+    notes = (["neighbouring cases with the same formula joined"] if len(reg.pieces) < len(reg.cells) else []) + \
+        (["on a border both formulas agree"] if len(reg.inputs) == 2 else [])
+    prose = "Piece by piece" + (f" ({'; '.join(notes)})" if notes else "") + ":"
     return Step("regions", prose, (Equation(w.tex(lhs), w.text(lhs), (Form("=", tex, text),)),))
+
+
+def _cases(rows_tex: list[str], rows_text: list[str]) -> tuple[str, str]:
+    """A function by cases, one row a case; fractions full size (cases sets its rows in text style)."""
+    rows = [r.replace(r"\frac", r"\dfrac") for r in rows_tex]
+    sep = r" \\[0.5em] " if any(r"\dfrac" in r for r in rows) else r" \\ "
+    return r"\begin{cases} " + sep.join(rows) + r" \end{cases}", ";  ".join(rows_text)
 
 
 def _interval(w, reg, piece) -> tuple[str, str]:
@@ -377,9 +366,7 @@ def _interval(w, reg, piece) -> tuple[str, str]:
         lo, hi = ineqs if ineqs[0].rhs < ineqs[1].rhs else ineqs[::-1]
         lo_rel = "<=" if isinstance(lo, sympy.GreaterThan) else "<"
         hi_rel = "<=" if isinstance(hi, sympy.LessThan) else "<"
-        t1, x1 = _rel(w, lo.rhs, lo_rel, x)
-        t2, x2 = _rel(w, sympy.Symbol("X"), hi_rel, hi.rhs)
-        return t1 + t2[len(w.tex(sympy.Symbol("X"))):], x1 + x2[len("X"):]
+        return _rel(w, lo.rhs, lo_rel, x, hi_rel, hi.rhs)
     (c,) = ineqs
     rel = {sympy.StrictLessThan: "<", sympy.LessThan: "<=", sympy.StrictGreaterThan: ">",
            sympy.GreaterThan: ">="}[type(c)]
@@ -397,7 +384,8 @@ def _boundary_steps(w, reg, lhs) -> list:
         rows.append(Equation(w.tex(eq.lhs), w.text(eq.lhs),
                              (w.form(eq.rhs), Form("", r"\quad\text{where } " + r"\text{ or }".join(
                                  t for t, _ in parts), "where " + " or ".join(t for _, t in parts)))))
-    return [Step("boundary", "The decision boundary is where the output is 0: in each piece that changes sign, its formula = 0 solved:", tuple(rows))]
+    return [Step("boundary", "The decision boundary is where the output is 0: in each piece that changes sign, its "
+                             "formula set to 0 and solved:", tuple(rows))]
 
 
 def regions_figure(comp, ask: Ask):
@@ -479,12 +467,9 @@ class DesignArg:
 
 @dataclass(frozen=True)
 class Design:
-    """The target as shifted relus (each unit's input weight, bias and output weight), and its check."""
+    """The target as shifted relus (the kinks, and the weights and biases they give), and its check."""
 
-    slopes: tuple  # the target's slope left of x0, between each pair of breakpoints, right of the last
     kinks: tuple  # (breakpoint index or "left", slope change k) per unit used, in unit order
-    units: tuple  # (input weight, bias, output weight) per hidden unit, unused ones (0, 0, 0)
-    bias: sympy.Expr  # the output bias
     values: tuple  # ((parameter name, value), ...) in the network's order
     sample: tuple  # ((name, value), ...): the declared names' values for the check
     designed: rg.Regions  # the designed network's pieces at the sample values
@@ -624,15 +609,10 @@ def compute_design(model, arg: DesignArg) -> Design:
                            bias.xreplace(sample))))
     designed = rg.regions(rg.build(nodes, {}, "h", ("x",)))
     expected = _target_pieces(arg, sample)
-    got = tuple((p.shapes[0][0], p.shapes[0][1], rg.to_sympy(model_formula(designed, p), (x,))) for p in
+    got = tuple((p.shapes[0][0], p.shapes[0][1], rg.to_sympy(designed.cells[p.cells[0]].formula, (x,))) for p in
                 designed.pieces)
     agree = got == expected
-    return Design(_slopes(arg), kinks, tuple(units), bias, tuple(values), tuple(sample.items()), designed, expected,
-                  agree)
-
-
-def model_formula(reg: rg.Regions, piece):
-    return reg.cells[piece.cells[0]].formula
+    return Design(kinks, tuple(values), tuple(sample.items()), designed, expected, agree)
 
 
 def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
@@ -641,10 +621,10 @@ def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
     xs = [_fraction(v.xreplace(sample)) for v in arg.xs]
     ys = [v.xreplace(sample) for v in arg.ys]
     s = [v.xreplace(sample) for v in _slopes(arg)]
-    pieces = [(None, xs[0], sympy.expand(ys[0] + s[0] * (x - _q(xs[0]))))]
+    pieces = [(None, xs[0], sympy.expand(ys[0] + s[0] * (x - sympy.Rational(xs[0]))))]
     for i in range(len(xs) - 1):
-        pieces.append((xs[i], xs[i + 1], sympy.expand(ys[i] + s[i + 1] * (x - _q(xs[i])))))
-    pieces.append((xs[-1], None, sympy.expand(ys[-1] + s[-1] * (x - _q(xs[-1])))))
+        pieces.append((xs[i], xs[i + 1], sympy.expand(ys[i] + s[i + 1] * (x - sympy.Rational(xs[i])))))
+    pieces.append((xs[-1], None, sympy.expand(ys[-1] + s[-1] * (x - sympy.Rational(xs[-1])))))
     out = []
     for p in pieces:
         if out and sympy.expand(out[-1][2] - p[2]) == 0:
@@ -655,8 +635,7 @@ def _target_pieces(arg: DesignArg, sample: dict) -> tuple:
 
 
 def _fraction(v) -> Fraction:
-    v = sympy.nsimplify(v) if not v.is_Rational else v
-    return Fraction(int(v.p), int(v.q))
+    return Fraction(v if v.is_Rational else sympy.nsimplify(v))
 
 
 def design_names(model, ask: Ask) -> set[str]:
@@ -694,11 +673,10 @@ def _target_cases(w, arg: DesignArg, x) -> tuple[str, str]:
         elif hi is None:
             t, tt = _rel(w, x, ">", lo)
         else:
-            t = rf"{w.tex(lo)} \leq {w.tex(x)} \leq {w.tex(hi)}"
-            tt = f"{w.text(lo)} ≤ {w.text(x)} ≤ {w.text(hi)}"
+            t, tt = _rel(w, lo, "<=", x, "<=", hi)
         tex_rows.append(rf"{w.tex(f)} & \text{{if }} {t}")
         text_rows.append(f"{w.text(f)} if {tt}")
-    return r"\begin{cases} " + r" \\ ".join(tex_rows) + r" \end{cases}", ";  ".join(text_rows)
+    return _cases(tex_rows, text_rows)
 
 
 def design_steps(view, ask: Ask) -> list:
@@ -738,10 +716,12 @@ def design_steps(view, ask: Ask) -> list:
     for name, v in d.values:
         rows.append(Equation(w.tex(sympy.Symbol(name)), w.text(sympy.Symbol(name)), (w.form(v),)))
     unused = len(hidden.a) - len(d.kinks)
-    prose = "Reading the weights and biases off it (hidden unit j computes relu(w x + b), the output adds the units " \
-            "with their weights and the output bias)" + (f"; the {unused} unit{'s' if unused > 1 else ''} not needed "
-                                                         "get all zero weights:" if unused else ":")
-    steps.append(Step("weights", prose, tuple(rows)))
+    spare = (f"; the {unused} unit{'s' if unused > 1 else ''} not needed get all zero weights:" if unused else ":")
+    prose = ("Reading the weights and biases off it (hidden unit j computes relu(w x + b), the output adds the units "
+             "with their weights and the output bias)" + spare)
+    prose_tex = (r"Reading the weights and biases off it (hidden unit $j$ computes $\operatorname{relu}(w x + b)$, "
+                 "the output adds the units with their weights and the output bias)" + spare)
+    steps.append(Step("weights", prose, tuple(rows), prose_tex))
     sample = ", ".join(f"{k} = {v}" for k, v in d.sample)
     sample_tex = ", ".join(f"{w.tex(k)} = {w.tex(v)}" for k, v in d.sample)
     rows_tex, rows_text = [], []
@@ -749,7 +729,7 @@ def design_steps(view, ask: Ask) -> list:
         ct, cx = _interval(w, d.designed, p)
         rows_tex.append(rf"{w.tex(p.formula)} & \text{{if }} {ct}")
         rows_text.append(f"{w.text(p.formula)} if {cx}")
-    cases = (r"\begin{cases} " + r" \\ ".join(rows_tex) + r" \end{cases}", ";  ".join(rows_text))
+    cases = _cases(rows_tex, rows_text)
     verdict = "the target's pieces at these values" if d.agree else "NOT the target's pieces (a bug: please report it)"
     if d.sample:
         prose = (f"Check: at {sample} the designed network's linear pieces (found case by case, as in a regions "
