@@ -52,7 +52,7 @@ from pathlib import Path
 
 import sympy
 
-from .check import DEFAULT_SIG_FIGS
+from .check import DEFAULT_SIG_FIGS, _exponent  # _exponent: floor(log10 a), exactly, as check counts figures
 from .errors import ProblemError
 
 DIGITS = 15  # significant figures of a value that does not terminate (a double holds about 16)
@@ -61,16 +61,6 @@ CANVAS_SMALLEST = sympy.Rational(1, 10**4)  # Canvas rounds answers smaller than
 
 
 # -- numbers ------------------------------------------------------------------------------------------------------
-def _exponent(a: sympy.Rational) -> int:
-    """floor(log10 a) for a positive rational, exactly."""
-    e = len(str(a.p)) - len(str(a.q))
-    while sympy.Rational(10) ** e > a:
-        e -= 1
-    while sympy.Rational(10) ** (e + 1) <= a:
-        e += 1
-    return e
-
-
 def _rational(v) -> sympy.Rational:
     """v itself if rational, else v to 60 significant figures (as a rational)."""
     return v if v.is_Rational else sympy.Rational(str(sympy.N(v, 60)))
