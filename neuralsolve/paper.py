@@ -110,22 +110,19 @@ def _marks_share(marks: str | None, n: int):
     return sympy.Rational(Fraction(marks).limit_denominator(1000)) / n
 
 
-def _marks_shown(m) -> str:
-    if m is None:
-        return ""
-    return str(m) if m.is_Integer else f"{float(m):.2f}".rstrip("0").rstrip(".")
-
-
 def compact_rows(variant) -> list[dict]:
     """The compact key's rows: every asked answer of every question, with its value and its marks."""
+    from .check import _mark_text
+
     rows = []
     for q in variant.questions:
         for i, p in enumerate(q.solution.parts):
             label = p.label if p.label is not None else (str(i + 1) if len(q.solution.parts) > 1 else "")
+            share = _marks_share(p.marks, len(p.quantities))
+            marks = "" if share is None else _mark_text(share)  # as check's gradebook writes marks
             for name in p.quantities:
-                share = _marks_share(p.marks, len(p.quantities))
                 rows.append({"question": q.number, "part": label, "name": f"Q{q.number}.{name}",
-                             "value": q.solution.answers.get(name, ""), "marks": _marks_shown(share)})
+                             "value": q.solution.answers.get(name, ""), "marks": marks})
     return rows
 
 
