@@ -92,14 +92,32 @@ def box_heights(marks: str | None) -> list[float]:
 
 # -- the documents ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class PaperPart:
+    """One part as the paper sheet lays it out: its heading, its task, its marks note and its answer boxes."""
+
+    heading: str  # "(a)" or "Task", escaped
+    tex: str
+    marks: str  # "[3 marks]", or "" without marks
+    boxes: tuple[tuple[str, float], ...]  # (caption, height in cm): "Answer (a)", then "Answer (a), continued"
+
+
+def paper_part(sq) -> PaperPart:
+    """The layout of one part of a question's statement."""
+    from .latex import tex_escape
+
+    label = f"({tex_escape(sq.label, line=True)})" if sq.label else ""
+    caption = f"Answer {label}" if label else "Answer"
+    marks = f"[{sq.marks} mark{'' if sq.marks == '1' else 's'}]" if sq.marks else ""
+    boxes = tuple((caption if i == 0 else f"{caption}, continued", h) for i, h in enumerate(box_heights(sq.marks)))
+    return PaperPart(label or "Task", sq.tex, marks, boxes)
+
+
 def sheet(variant) -> str:
     """The paper sheet of an exam variant (LaTeX), before any padding."""
     from .render import _tex_env
 
-    questions = []
-    for q in variant.questions:
-        parts = [(sq, box_heights(sq.marks)) for sq in q.statement.questions]
-        questions.append((q, parts))
+    questions = [(q, [paper_part(sq) for sq in q.statement.questions]) for q in variant.questions]
     return _tex_env().get_template("paper.tex.j2").render(v=variant, questions=questions, qr=qr_picture(variant.code))
 
 
