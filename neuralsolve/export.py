@@ -295,8 +295,7 @@ def cloze_text(s: str) -> str:
     """Text as a Cloze answer's feedback: HTML-escaped, with the characters Moodle's parser reads as Cloze syntax
     escaped as it undoes them. It ends a feedback at an unescaped } or ~ and unescapes only \\} and \\#, after
     decoding character references: so } and # take a backslash, and ~, \\, / and { are written as references."""
-    s = html_lib.escape(_XML_INVALID.sub("", s), quote=True)
-    s = s.replace("\\", "&#92;").replace("~", "&#126;").replace("/", "&#47;").replace("{", "&#123;")
+    s = xml_text(s).replace("\\", "&#92;").replace("~", "&#126;").replace("/", "&#47;").replace("{", "&#123;")
     return re.sub(r"(?<!&)#", r"\\#", s).replace("}", "\\}")
 
 
