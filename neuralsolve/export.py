@@ -236,15 +236,11 @@ def _item(q, ref, variant_code: str) -> Item:
     stem = Path(q.file).stem
     name = f"Question {q.number}" + (f", variant {q.code}" if q.code else (f", {stem}" if ref.pool else ""))
     marks = [p.marks for p in problem.parts if p.marks is not None]
+    tasks = tuple(_html(str(m.task(q, i))) for i in range(len(problem.parts)))
+    worked = "".join(task + _html(str(m.worked(q, i))) for i, task in enumerate(tasks))  # each task, then its answer
     return Item(q.number, name, q.code, variant_code, (ref.where.file, ref.where.line, ref.where.col),
-                _html(str(m.head(q))), tuple(_html(str(m.task(q, i))) for i in range(len(problem.parts))),
-                _worked(q, m), tuple(blanks), tuple(symbolic), sum(marks) if marks else ref.marks,
-                tuple(p.label for p in q.solution.parts))
-
-
-def _worked(q, m) -> str:
-    """The worked solution of a question: each part's task and its worked answer."""
-    return "".join(_html(str(m.task(q, i))) + _html(str(m.worked(q, i))) for i in range(len(q.solution.parts)))
+                _html(str(m.head(q))), tasks, worked, tuple(blanks), tuple(symbolic),
+                sum(marks) if marks else ref.marks, tuple(p.label for p in q.solution.parts))
 
 
 def build(exam_path: str, seeds: list[int]) -> Quiz:
