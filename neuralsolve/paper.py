@@ -18,6 +18,7 @@ more pages than the budget fails with an error naming it (its folder is not writ
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -53,29 +54,25 @@ def qr_matrix(code: str) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(int(m) for m in row) for row in qr.matrix)
 
 
-def qr_runs(code: str) -> list[tuple[int, int, int]]:
-    """The dark modules as horizontal runs (x, y, length) in module units, y counted up from the bottom
-    of the picture (LaTeX's picture coordinates), the quiet zone included."""
-    matrix = qr_matrix(code)
-    size = len(matrix)
+def qr_runs(matrix: tuple[tuple[int, ...], ...]) -> list[tuple[int, int, int]]:
+    """The dark modules of a QR matrix as horizontal runs (x, y, length) in module units, y counted up from the
+    bottom of the picture (LaTeX's picture coordinates), the quiet zone included."""
     runs = []
     for r, row in enumerate(matrix):
         c = 0
-        while c < size:
-            if row[c]:
-                start = c
-                while c < size and row[c]:
-                    c += 1
-                runs.append((QR_QUIET + start, QR_QUIET + size - 1 - r, c - start))
-            else:
-                c += 1
+        for dark, group in itertools.groupby(row):
+            n = len(list(group))
+            if dark:
+                runs.append((QR_QUIET + c, QR_QUIET + len(matrix) - 1 - r, n))
+            c += n
     return runs
 
 
 def qr_picture(code: str) -> str:
     """The QR code of `code` as a LaTeX picture of black rules (one per run of dark modules)."""
-    side = len(qr_matrix(code)) + 2 * QR_QUIET
-    puts = "".join(f"\\put({x},{y}){{\\rule{{{n}\\unitlength}}{{1\\unitlength}}}}" for x, y, n in qr_runs(code))
+    matrix = qr_matrix(code)
+    side = len(matrix) + 2 * QR_QUIET
+    puts = "".join(f"\\put({x},{y}){{\\rule{{{n}\\unitlength}}{{1\\unitlength}}}}" for x, y, n in qr_runs(matrix))
     return (f"{{\\setlength{{\\unitlength}}{{{QR_MODULE_MM}mm}}\\begin{{picture}}({side},{side})%\n"
             f"{puts}%\n\\end{{picture}}}}")
 
