@@ -123,10 +123,10 @@ def _finish(s: _Staged, out: Path, pdf: bool) -> Outcome:
     if not s.error:
         try:
             _swap_in(s.folder, out / s.code)
-            names = [f"{n}.{ext}" for n in ("questions", "key") for ext in (("tex", "pdf") if pdf else ("tex",))]
+            exts = ("tex", "pdf") if pdf else ("tex",)
+            names = [f"{n}.{ext}" for n in ("questions", "key") for ext in exts]
             names += ["questions.md", "key.md", "answers.json"]
-            names += [f"{n}.{ext}" for n in ("paper", "key-compact") if n in s.tex
-                      for ext in (("tex", "pdf") if pdf else ("tex",))]
+            names += [f"{n}.{ext}" for n in ("paper", "key-compact") if n in s.tex for ext in exts]
             names += sorted(p.name for p in (out / s.code).glob("*.svg"))  # the key's figures
             return Outcome(s.code, s.seed, tuple(f"{s.code}/{n}" for n in names), rejected=s.rejected)
         except ProblemError as exc:

@@ -373,11 +373,7 @@ def export(exam_file, fmt, variants, seed, code, output):
         if fmt == "qti":
             ex.refuse_pools_for_qti(exam_file)
         quiz = ex.build(exam_file, seeds)
-        data = ex.moodle_xml(quiz) if fmt == "moodle" else ex.qti_zip(quiz)
-    except ProblemError as err:
-        _fail(err)
-    try:
-        write_atomic(Path(output), data)
+        write_atomic(Path(output), ex.moodle_xml(quiz) if fmt == "moodle" else ex.qti_zip(quiz))
     except ProblemError as err:
         _fail(err)
     for w in quiz.warnings:

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import sympy
 
-from .check import DEFAULT_SIG_FIGS
+from .check import DEFAULT_SIG_FIGS, _exponent  # _exponent: floor(log10 a), exactly, as check counts figures
 from .errors import ProblemError
 
 DIGITS = 15  # significant figures of a value that does not terminate (a double holds about 16)
@@ -61,16 +61,6 @@ CANVAS_SMALLEST = sympy.Rational(1, 10**4)  # Canvas rounds answers smaller than
 
 
 # -- numbers ------------------------------------------------------------------------------------------------------
-def _exponent(a: sympy.Rational) -> int:
-    """floor(log10 a) for a positive rational, exactly."""
-    e = len(str(a.p)) - len(str(a.q))
-    while sympy.Rational(10) ** e > a:
-        e -= 1
-    while sympy.Rational(10) ** (e + 1) <= a:
-        e += 1
-    return e
-
-
 def _rational(v) -> sympy.Rational:
     """v itself if rational, else v to 60 significant figures (as a rational)."""
     return v if v.is_Rational else sympy.Rational(str(sympy.N(v, 60)))
@@ -219,10 +209,10 @@ def _macros():
     return _text_env().get_template("question.md.j2").module
 
 
-def _html(markdown_text: str) -> str:
+def _html(markdown_text: str, figs=()) -> str:
     from .render import markdown_html
 
-    return markdown_html(markdown_text)
+    return markdown_html(markdown_text, figs)
 
 
 def _item(q, ref, variant_code: str) -> Item:
@@ -246,18 +236,14 @@ def _item(q, ref, variant_code: str) -> Item:
     stem = Path(q.file).stem
     name = f"Question {q.number}" + (f", variant {q.code}" if q.code else (f", {stem}" if ref.pool else ""))
     marks = [p.marks for p in problem.parts if p.marks is not None]
+    tasks = tuple(_html(str(m.task(q, i))) for i in range(len(problem.parts)))
+    from .render import figures
+
+    figs = figures(q.solution)  # inlined in the worked answers, then shipped as files (_figures_as_files)
+    worked = "".join(task + _html(str(m.worked(q, i)), figs) for i, task in enumerate(tasks))
     return Item(q.number, name, q.code, variant_code, (ref.where.file, ref.where.line, ref.where.col),
-                _html(str(m.head(q))), tuple(_html(str(m.task(q, i))) for i in range(len(problem.parts))),
-                _worked(q, m), tuple(blanks), tuple(symbolic), sum(marks) if marks else ref.marks,
-                tuple(p.label for p in q.solution.parts))
-
-
-def _worked(q, m) -> str:
-    """The worked solution of a question: each part's task and its worked answer."""
-    from .render import figures, markdown_html
-
-    return "".join(_html(str(m.task(q, i))) + markdown_html(str(m.worked(q, i)), figures(q.solution))
-                   for i in range(len(q.solution.parts)))
+                _html(str(m.head(q))), tasks, worked, tuple(blanks), tuple(symbolic),
+                sum(marks) if marks else ref.marks, tuple(p.label for p in q.solution.parts))
 
 
 def build(exam_path: str, seeds: list[int]) -> Quiz:
@@ -308,8 +294,7 @@ def cloze_text(s: str) -> str:
     """Text as a Cloze answer's feedback: HTML-escaped, with the characters Moodle's parser reads as Cloze syntax
     escaped as it undoes them. It ends a feedback at an unescaped } or ~ and unescapes only \\} and \\#, after
     decoding character references: so } and # take a backslash, and ~, \\, / and { are written as references."""
-    s = html_lib.escape(_XML_INVALID.sub("", s), quote=True)
-    s = s.replace("\\", "&#92;").replace("~", "&#126;").replace("/", "&#47;").replace("{", "&#123;")
+    s = xml_text(s).replace("\\", "&#92;").replace("~", "&#126;").replace("/", "&#47;").replace("{", "&#123;")
     return re.sub(r"(?<!&)#", r"\\#", s).replace("}", "\\}")
 
 

@@ -18,6 +18,7 @@ more pages than the budget fails with an error naming it (its folder is not writ
 
 from __future__ import annotations
 
+import itertools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -53,29 +54,25 @@ def qr_matrix(code: str) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(int(m) for m in row) for row in qr.matrix)
 
 
-def qr_runs(code: str) -> list[tuple[int, int, int]]:
-    """The dark modules as horizontal runs (x, y, length) in module units, y counted up from the bottom
-    of the picture (LaTeX's picture coordinates), the quiet zone included."""
-    matrix = qr_matrix(code)
-    size = len(matrix)
+def qr_runs(matrix: tuple[tuple[int, ...], ...]) -> list[tuple[int, int, int]]:
+    """The dark modules of a QR matrix as horizontal runs (x, y, length) in module units, y counted up from the
+    bottom of the picture (LaTeX's picture coordinates), the quiet zone included."""
     runs = []
     for r, row in enumerate(matrix):
         c = 0
-        while c < size:
-            if row[c]:
-                start = c
-                while c < size and row[c]:
-                    c += 1
-                runs.append((QR_QUIET + start, QR_QUIET + size - 1 - r, c - start))
-            else:
-                c += 1
+        for dark, group in itertools.groupby(row):
+            n = len(list(group))
+            if dark:
+                runs.append((QR_QUIET + c, QR_QUIET + len(matrix) - 1 - r, n))
+            c += n
     return runs
 
 
 def qr_picture(code: str) -> str:
     """The QR code of `code` as a LaTeX picture of black rules (one per run of dark modules)."""
-    side = len(qr_matrix(code)) + 2 * QR_QUIET
-    puts = "".join(f"\\put({x},{y}){{\\rule{{{n}\\unitlength}}{{1\\unitlength}}}}" for x, y, n in qr_runs(code))
+    matrix = qr_matrix(code)
+    side = len(matrix) + 2 * QR_QUIET
+    puts = "".join(f"\\put({x},{y}){{\\rule{{{n}\\unitlength}}{{1\\unitlength}}}}" for x, y, n in qr_runs(matrix))
     return (f"{{\\setlength{{\\unitlength}}{{{QR_MODULE_MM}mm}}\\begin{{picture}}({side},{side})%\n"
             f"{puts}%\n\\end{{picture}}}}")
 
@@ -92,14 +89,32 @@ def box_heights(marks: str | None) -> list[float]:
 
 # -- the documents ---------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class PaperPart:
+    """One part as the paper sheet lays it out: its heading, its task, its marks note and its answer boxes."""
+
+    heading: str  # "(a)" or "Task", escaped
+    tex: str
+    marks: str  # "[3 marks]", or "" without marks
+    boxes: tuple[tuple[str, float], ...]  # (caption, height in cm): "Answer (a)", then "Answer (a), continued"
+
+
+def paper_part(sq) -> PaperPart:
+    """The layout of one part of a question's statement."""
+    from .latex import tex_escape
+
+    label = f"({tex_escape(sq.label, line=True)})" if sq.label else ""
+    caption = f"Answer {label}" if label else "Answer"
+    marks = f"[{sq.marks} mark{'' if sq.marks == '1' else 's'}]" if sq.marks else ""
+    boxes = tuple((caption if i == 0 else f"{caption}, continued", h) for i, h in enumerate(box_heights(sq.marks)))
+    return PaperPart(label or "Task", sq.tex, marks, boxes)
+
+
 def sheet(variant) -> str:
     """The paper sheet of an exam variant (LaTeX), before any padding."""
     from .render import _tex_env
 
-    questions = []
-    for q in variant.questions:
-        parts = [(sq, box_heights(sq.marks)) for sq in q.statement.questions]
-        questions.append((q, parts))
+    questions = [(q, [paper_part(sq) for sq in q.statement.questions]) for q in variant.questions]
     return _tex_env().get_template("paper.tex.j2").render(v=variant, questions=questions, qr=qr_picture(variant.code))
 
 
@@ -110,22 +125,19 @@ def _marks_share(marks: str | None, n: int):
     return sympy.Rational(Fraction(marks).limit_denominator(1000)) / n
 
 
-def _marks_shown(m) -> str:
-    if m is None:
-        return ""
-    return str(m) if m.is_Integer else f"{float(m):.2f}".rstrip("0").rstrip(".")
-
-
 def compact_rows(variant) -> list[dict]:
     """The compact key's rows: every asked answer of every question, with its value and its marks."""
+    from .check import _mark_text
+
     rows = []
     for q in variant.questions:
         for i, p in enumerate(q.solution.parts):
             label = p.label if p.label is not None else (str(i + 1) if len(q.solution.parts) > 1 else "")
+            share = _marks_share(p.marks, len(p.quantities))
+            marks = "" if share is None else _mark_text(share)  # as check's gradebook writes marks
             for name in p.quantities:
-                share = _marks_share(p.marks, len(p.quantities))
                 rows.append({"question": q.number, "part": label, "name": f"Q{q.number}.{name}",
-                             "value": q.solution.answers.get(name, ""), "marks": _marks_shown(share)})
+                             "value": q.solution.answers.get(name, ""), "marks": marks})
     return rows
 
 

@@ -133,11 +133,18 @@ def test_the_compact_key_holds_every_asked_answer_with_its_marks():
                 asked += 1
                 row = rows[f"Q{q['number']}.{name}"]
                 assert row["value"] == doc["answers"][f"Q{q['number']}.{name}"]
-                share = F(part["marks"]).limit_denominator(1000) / len(part["quantities"])
-                assert F(row["marks"]) == share
                 assert f"\\texttt{{{tex_escape(row['name'], line=True)}}}" in key
     assert asked == len(rows) == 15
+    # the shipped exam's parts: (a) 3 marks for one answer, (b) 7 for seven, (c) 10 for five; 20 and 4 for one each
+    assert [r["marks"] for r in paper.compact_rows(v)] == ["3"] + ["1"] * 7 + ["2"] * 5 + ["20", "4"]
     assert sum(F(r["marks"]) for r in rows.values()) == F(v.total_marks)
+
+
+def test_an_answers_share_reads_marks_as_written():
+    import sympy
+
+    assert paper._marks_share("6.66667", 3) == sympy.Rational(20, 9)  # 6.66667 is 20/3, as check reads it
+    assert paper._marks_share("3", 2) == sympy.Rational(3, 2) and paper._marks_share(None, 2) is None
 
 
 def test_author_text_is_escaped_on_the_paper_and_the_compact_key(write):
