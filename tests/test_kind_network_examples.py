@@ -205,3 +205,9 @@ def test_a_randomized_batch_draws_its_inputs(write):
         p = int(w.solution.draws["p"])
         total = 0.5 * (p - 0) ** 2 + 0.5 * (2 - 1) ** 2
         assert math.isclose(float(sympy.sympify(w.answers["L"])), total)
+
+
+def test_a_sum_weight_of_one_takes_a_dot_before_its_bracket():
+    """dL/dL(1) = 1 times (a - y): 1 (0.60904 - 1) would read as a slip of the pen."""
+    latex = neuralsolve.solve(TWO).latex()
+    assert r"&= 1 \cdot \left(0.60904 - 1\right)" in latex and r"1 \left(" not in latex
