@@ -380,7 +380,7 @@ class GraphView:
                 tex_name = g.tex.get(name, name)
                 parts = ", ".join(f"{_STATE_TEXT.get(k, k)}_{t} = {w.number(v, 'text')}" for k, v in u.assigned)
                 parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{{t}}} = {w.number(v)}" for k, v in u.assigned)
-                rows.append(Equation(rf"\theta = {tex_name}:", f"θ = {name}:",
+                rows.append(Equation(rf"\theta = {tex_name}{{:}}", f"θ = {name}:",  # {:} a colon, not a relation
                                      (Form("", f"\\; g_{{{t}}} = {w.number(u.gradient)},\\quad {parts_tex}",
                                            f"g_{t} = {w.number(u.gradient, 'text')}, {parts}"),)))
             steps.append(Step("update", f"Step {t}, parameter by parameter:", tuple(rows)))
