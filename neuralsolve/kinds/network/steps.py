@@ -47,8 +47,7 @@ class NetworkView(GraphView):
         self.shown.add("loss")
         eqs = [self._definition(w, g.node(f"{g.output}@{e + 1}"), self.trace) for e in range(len(g.examples))]
         eqs.append(self._definition(w, g.node(g.output), self.trace))
-        how = "mean" if g.over_examples == "mean" else "sum"
-        return [Step(g.output, f"The loss of each example, and the total loss, their {how}:", tuple(eqs))]
+        return [Step(g.output, f"The loss of each example, and the total loss, their {g.over_examples}:", tuple(eqs))]
 
     def backward(self, w: Writer, targets) -> list[Step]:
         if all(layer.activation is not None for layer in self.graph.layers[:-1]):
