@@ -396,7 +396,10 @@ class MatrixView(PathProse, Derivatives, SoftmaxSteps):
         forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
         value = (self.comp.numeric_grads.get(gr.name) if loss == self.loss else None) if self.numeric else None
         if value is not None:
+            if all(n in self.numeric for n in names_in(gr.closed)):  # (a - e_y) x^T with a, e_y and x written out
+                forms += self._substituted(gr.closed, precision)
             forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
+            forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
         prose, prose_tex = self._paths_prose(gr, loss)
         forms = [f for f in forms if f.tex != lhs]  # never a tautology such as dL/do = dL/do
         if not forms:  # an unspecified loss: its gradient is where backpropagation starts
