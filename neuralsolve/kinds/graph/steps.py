@@ -14,7 +14,7 @@ import sympy
 
 from ... import derive
 from ...problem import Ask, Part, Problem
-from ...solution import Equation, Form, PartView, Step, marks_text
+from ...solution import Equation, Form, PartView, Step, and_list, marks_text
 from ...trace import Trace, forward_pass, gradient_step, needed, trace
 from ...writer import Writer
 
@@ -510,7 +510,7 @@ def _paths_prose(tr: Trace, name: str) -> tuple[str, str]:
     tex = tr.graph.tex
 
     def say(names, out, fmt):
-        through = ", ".join(fmt(k) for k in names[:-1]) + " and " + fmt(names[-1])
+        through = and_list([fmt(k) for k in names])
         return (f"{fmt(name)} affects {fmt(out)} through {through}, so by the multivariate chain rule "
                 "the contributions of the paths add up:")
 
