@@ -361,16 +361,16 @@ class GraphView:
         n_steps = f"{arg.steps} step{'s' if arg.steps > 1 else ''}"
         set_text = ", ".join(f"{_SETTING_TEXT.get(k, k)} = {w.number(v, 'text')}" for k, v in opt.settings)
         set_tex = ",\\ ".join(f"{_SETTING_TEX.get(k, k)} = {w.number(v)}" for k, v in opt.settings)
-        state = " and ".join(opt.spec.state)
-        starts = f"; {state} start{'s' if len(opt.spec.state) == 1 else ''} at 0" if state else ""
+        state, verb = opt.spec.state, "starts" if len(opt.spec.state) == 1 else "start"
+        starts = f"; {and_list([_STATE_TEXT[k] for k in state])} {verb} at 0" if state else ""
+        starts_tex = f"; {and_list([f'${_STATE_TEX[k]}$' for k in state])} {verb} at $0$" if state else ""
         lead = (f"Training with {opt.spec.title}, learning rate η = {w.number(arg.learning_rate, 'text')}"
                 + (f" ({set_text})" if set_text else "") + f", for {n_steps}. Each step t is a forward and a backward "
                 f"pass at the current parameters, then, for each parameter θ with its gradient g_t{starts}:")
         lead_tex = (f"Training with {opt.spec.title}, learning rate $\\eta = {w.number(arg.learning_rate)}$"
                     + (f" (${set_tex}$)" if set_tex else "") + f", for {n_steps}. Each step $t$ is a forward and a "
                     f"backward pass at the current parameters, then, for each parameter $\\theta$ with its gradient "
-                    f"$g_{{t}}$" + (f"; ${'$ and $'.join(opt.spec.state)}$ start{'s' if len(opt.spec.state) == 1 else ''}"
-                                    " at $0$" if state else "") + ":")
+                    f"$g_{{t}}${starts_tex}:")
         steps = [Step("update", lead, _rule(opt), lead_tex)]
         worked = range(len(run.updates)) if arg.show == "every_step" else range(1)
         for i in worked:
@@ -448,10 +448,11 @@ class GraphView:
             loss, loss_tex = g.output, g.tex.get(g.output, g.output)
             before = w.result_forms(tr.value(loss))
             eq = Equation("{" + loss_tex + "}'", loss + "'", tuple(w.result_forms(after)))
+            rel, rel_tex = ("=", "=") if before[-1].rel == "=" else ("≈", r"\approx")
             prose = (f"A forward pass with the new parameters gives the loss after the step (before it, "
-                     f"{loss} {'=' if before[-1].rel == '=' else '≈'} {before[-1].text}):")
+                     f"{loss} {rel} {before[-1].text}):")
             prose_tex = (f"A forward pass with the new parameters gives the loss after the step (before it, "
-                         f"${loss_tex} {'=' if before[-1].rel == '=' else chr(92) + 'approx'} {before[-1].tex}$):")
+                         f"${loss_tex} {rel_tex} {before[-1].tex}$):")
             steps.append(Step(f"{loss}'", prose, (eq,), prose_tex))
         return steps
 
