@@ -221,3 +221,13 @@ def test_a_symbolic_delta_is_equal_not_approximately_equal(write):
             "  target: 1\n  loss: half_squared\nparts:\n  - ask: backward\n")
     latex = neuralsolve.solve(write(text)).latex()
     assert r"\approx" not in latex
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: t\nnetwork:\n  layers:\n    - weights: [[1]]\nparts:\n  - ask: forward\n",
+     "network needs an 'input' key (or 'inputs', one list per example)"),
+    ("title: t\nnetwork:\n  input: [1]\nparts:\n  - ask: forward\n", "network needs a 'layers' key"),
+])
+def test_a_network_without_its_input_or_layers_is_a_located_error(write, text, message):
+    r = CliRunner().invoke(cli, ["render", str(write(text)), "--json"])
+    assert r.exit_code == 2 and r.output.strip().endswith(message), r.output
