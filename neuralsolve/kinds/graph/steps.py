@@ -25,14 +25,14 @@ class Update:
 
     learning_rate: sympy.Expr
     only: tuple[str, ...] | None = None
-    optimizer: object = None  # an optimizers.Optimizer; None is plain gradient descent
+    optimizer: object = None  # an optimizers.Optimizer (the loader's default: gradient descent)
     steps: int = 1
     show: str = "table"  # or every_step: each step worked parameter by parameter, not step 1 alone
 
     @property
     def plain(self) -> bool:
         """One plain gradient-descent step: worked as the seeds work it, parameter by parameter."""
-        return self.steps == 1 and (self.optimizer is None or self.optimizer.name == "gd")
+        return self.steps == 1 and self.optimizer.name == "gd"
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def training(comp, ask) -> Training | None:
 
     Each step is a forward and a backward pass at the current parameters, then the optimiser's rule on
     every coordinate (its state carried from the step before)."""
-    from ...optimizers import OPTIMIZERS, Optimizer, new_state, update
+    from ...optimizers import new_state, update
 
     arg, g = ask.arg, comp.model
-    opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+    opt = arg.optimizer
     names = gradient_targets(g, ask)
     tr = comp.trace
     current = {n: tr.value(n) for n in names}
@@ -353,11 +353,10 @@ class GraphView:
     def _training(self, w: Writer, ask: Ask, run: Training) -> list[Step]:
         """The rule once, step 1 parameter by parameter, then a table over the steps (with each step's
         gradients and state when there are few parameters, so that every row can be checked)."""
-        from ...optimizers import OPTIMIZERS, Optimizer
         from ...solution import Cell, Table
 
         arg, g = ask.arg, self.graph
-        opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+        opt = arg.optimizer
         n_steps = f"{arg.steps} step{'s' if arg.steps > 1 else ''}"
         set_text = ", ".join(f"{_SETTING_TEXT.get(k, k)} = {w.number(v, 'text')}" for k, v in opt.settings)
         set_tex = ",\\ ".join(f"{_SETTING_TEX.get(k, k)} = {w.number(v)}" for k, v in opt.settings)
