@@ -20,7 +20,7 @@ CHUNK = 16  # time steps per row of a check table
 
 def design_steps(view, ask: Ask) -> list:
     """The cases, the constraints they give, which are implied and why, one weight set, and its check."""
-    w = view._writer()
+    w = view.w
     g: RNNGraph = view.graph
     d: Design = view.comp.designs[ask]
     blocks: list = []

@@ -74,9 +74,6 @@ class RNNView(GraphView):
     def w(self, writer: Writer | None) -> None:  # each part's writer, with the kind's text names
         self._w = RNNWriter(writer.problem, writer.precision) if writer is not None else None
 
-    def _writer(self) -> Writer:
-        return self.w
-
     def _say(self, names, fmt) -> str:
         names = list(names)
         return ", ".join(fmt(n) for n in names[:-1]) + (" and " if len(names) > 1 else "") + fmt(names[-1])
@@ -159,7 +156,7 @@ class RNNView(GraphView):
 
     # -- the hidden state -----------------------------------------------------
     def hidden_state_steps(self, ask: Ask) -> list:
-        w = self._writer()
+        w = self.w
         g = self.graph
         blocks: list = []
         recs = g.vector or g.recurrences  # with vectors: the equations as written (h[t], not h_1[t])
