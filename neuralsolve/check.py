@@ -759,17 +759,23 @@ def gradebook_row(ref: Reference, report: Report, columns: list[str]) -> dict[st
             earned[col] += line.earned
     notes = [f"{line.name}: {line.verdict}" + (f" ({line.mistake})" if line.mistake else "")
              for line in report.lines if line.verdict in ("consistent", "mistake", "missing")]
-    row = {c: _mark_text(earned[c]) for c in columns}
-    row["total"] = _mark_text(report.earned) if report.earned is not None else ""
-    row["out_of"] = _mark_text(report.total) if report.total is not None else ""
+    row = {c: mark_text(earned[c]) for c in columns}
+    row["total"] = mark_text(report.earned) if report.earned is not None else ""
+    row["out_of"] = mark_text(report.total) if report.total is not None else ""
     if report.by_hand:
-        notes.append(f"{_mark_text(report.by_hand)} more marks (drawings, answers in words) to be marked by hand")
+        notes.append(by_hand_note(report.by_hand))
     row["notes"] = "; ".join(notes)
     return row
 
 
-def _mark_text(m) -> str:
+def mark_text(m) -> str:
+    """A mark as the check report and the gradebook print it: 3, 1.5, 0.33."""
     return str(m) if m.is_Integer else f"{float(m):.2f}".rstrip("0").rstrip(".")
+
+
+def by_hand_note(m) -> str:
+    """What the report and the gradebook say of the marks check leaves to the marker."""
+    return f"{mark_text(m)} more marks (drawings, answers in words) to be marked by hand"
 
 
 def answer_files(folder: Path) -> list[Path]:

@@ -455,7 +455,7 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
     from rich.markup import escape
     from rich.table import Table
 
-    from .check import Rule, read_submission
+    from .check import Rule, by_hand_note, read_submission
     from .check import check as run_check
     from .check import reference as load_reference
 
@@ -491,7 +491,7 @@ def check(reference, answers, tolerance, abs_tolerance, sig_figs, mistake_credit
     if report.total is not None:
         summary = f"{_marks(report.earned)} of {_marks(report.total)} marks; " + summary
     if report.by_hand:
-        summary += f"; {_marks(report.by_hand)} more marks (drawings, answers in words) to be marked by hand"
+        summary += f"; {by_hand_note(report.by_hand)}"
     console.print(summary)
     for name, keyed in report.ambiguous:
         console.print(f"[dim]{escape(name)} is answered in several parts, ignored: write "
@@ -541,11 +541,9 @@ def _gradebook(reference, variant, answers, rule, credit, out) -> int:
 
 
 def _marks(m) -> str:
-    if m is None:
-        return "—"
-    if m.is_Integer:
-        return str(m)
-    return f"{float(m):.2f}".rstrip("0").rstrip(".")
+    from .check import mark_text
+
+    return "—" if m is None else mark_text(m)
 
 
 def main():

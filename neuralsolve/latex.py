@@ -259,7 +259,8 @@ class _Layout:
             if prev is None:
                 out = s
             else:
-                numbers_meet = _numeric(f) or (_ends_in_number(out) and _starts_with_number(s))
+                numbers_meet = _numeric(f) or (_ends_in_number(out) and _starts_with_number(s)) \
+                    or (_numeric(prev) and out == "1")  # 1(0.6 - 1) reads as a slip: 1 · (0.6 - 1)
                 out += self.times() if numbers_meet or _fraction_like(prev) else self.juxtapose()
                 out += s
             prev = f

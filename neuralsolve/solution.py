@@ -238,6 +238,11 @@ def answer_name(name: str) -> str:
     return f"Symbol('{name}')" if keyword.iskeyword(name) else name
 
 
+def and_list(items: list[str]) -> str:
+    """Items as prose lists them: a, b and c (one item alone; none, the empty string)."""
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 def marks_text(m) -> str | None:
     if m is None:
         return None

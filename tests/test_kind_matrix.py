@@ -391,6 +391,15 @@ def test_softmax_forward_shows_the_numbers_substituted():
     assert rf"\mathbf{{z}} = \mathbf{{W}} \mathbf{{x}} + \mathbf{{b}} = {W} {x} + {b} = {z}" in lines
 
 
+def test_softmax_gradient_shows_a_and_e_y_substituted_as_the_network_kind_does():
+    """dl/dz = a - e_y = (1/8, 1/4, 5/8) - (0, 1, 0) = ...: the 1/4 becomes -3/4 where the reader can see why."""
+    lines = _lines(SOFTMAX, "b")
+    a = r"\begin{pmatrix} \dfrac{1}{8} \\[0.5em] \dfrac{1}{4} \\[0.5em] \dfrac{5}{8} \end{pmatrix}"
+    e_y = r"\begin{pmatrix} 0 \\ 1 \\ 0 \end{pmatrix}"
+    dz = next(line for line in lines if line.startswith(r"\frac{\partial l}{\partial \mathbf{z}} = "))
+    assert rf"= \mathbf{{a}} - \mathbf{{e}}_{{y}} = {a} - {e_y} = " in dz, dz
+
+
 def test_softmax_loss_is_minus_log_a_y_with_the_class_stated():
     lines = _lines(SOFTMAX, "a")
     _in_order(lines,

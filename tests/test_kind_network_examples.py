@@ -205,3 +205,29 @@ def test_a_randomized_batch_draws_its_inputs(write):
         p = int(w.solution.draws["p"])
         total = 0.5 * (p - 0) ** 2 + 0.5 * (2 - 1) ** 2
         assert math.isclose(float(sympy.sympify(w.answers["L"])), total)
+
+
+def test_a_sum_weight_of_one_takes_a_dot_before_its_bracket():
+    """dL/dL(1) = 1 times (a - y): 1 (0.60904 - 1) would read as a slip of the pen."""
+    latex = neuralsolve.solve(TWO).latex()
+    assert r"&= 1 \cdot \left(0.60904 - 1\right)" in latex and r"1 \left(" not in latex
+
+
+def test_a_symbolic_delta_is_equal_not_approximately_equal(write):
+    """σ'(z) ⊙ (Wᵀ δ) with symbols is exact: only rounded numbers earn ≈."""
+    text = ("title: sym\nnetwork:\n  input: [x1, x2]\n  layers:\n"
+            "    - weights: [[1, 2], [3, 4]]\n      activation: sigmoid\n"
+            "    - weights: [[1, -1]]\n      activation: sigmoid\n"
+            "  target: 1\n  loss: half_squared\nparts:\n  - ask: backward\n")
+    latex = neuralsolve.solve(write(text)).latex()
+    assert r"\approx" not in latex
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: t\nnetwork:\n  layers:\n    - weights: [[1]]\nparts:\n  - ask: forward\n",
+     "network needs an 'input' key (or 'inputs', one list per example)"),
+    ("title: t\nnetwork:\n  input: [1]\nparts:\n  - ask: forward\n", "network needs a 'layers' key"),
+])
+def test_a_network_without_its_input_or_layers_is_a_located_error(write, text, message):
+    r = CliRunner().invoke(cli, ["render", str(write(text)), "--json"])
+    assert r.exit_code == 2 and r.output.strip().endswith(message), r.output

@@ -292,7 +292,7 @@ def test_training_is_written_for_a_generic_parameter_with_every_step_checkable()
     w = neuralsolve.solve(ROOT / "problems" / "momentum-training.yaml")
     md = w.markdown()
     assert r"\theta_{t} &= \theta_{t-1} - \eta v_{t}" in md and "$v$ starts at $0$" in md
-    assert r"\theta = b: & \; g_{1} = 1,\quad v_{1} = 1,\quad \theta_{1} = -0.1" in md  # was w1 = -0.1 for b
+    assert r"\theta = b{:} & \; g_{1} = 1,\quad v_{1} = 1,\quad \theta_{1} = -0.1" in md  # was w1 = -0.1 for b
     assert "| $2$ | $0.02$ | $0.52$ | $1$ | $2.8$ | $-0.24$ | $0.5$ | $1.4$ |" in md
     r = CliRunner().invoke(cli, ["solve", str(ROOT / "problems" / "momentum-training.yaml")], env={"COLUMNS": "80"})
     assert "θ_t = θ_(t-1) - η·v_t" in r.output and "\\beta" not in r.output  # no raw LaTeX in the terminal
@@ -313,4 +313,4 @@ def test_the_author_may_have_every_training_step_worked():
     """update: {..., show: every_step}: steps 2 and 3 parameter by parameter too, with their own gradients."""
     md = neuralsolve.solve(ROOT / "problems" / "momentum-training.yaml").markdown()
     assert "Step 3, parameter by parameter:" in md
-    assert r"\theta = w: & \; g_{3} = -0.4,\quad v_{3} = 2.12,\quad \theta_{3} = 0.308" in md
+    assert r"\theta = w{:} & \; g_{3} = -0.4,\quad v_{3} = 2.12,\quad \theta_{3} = 0.308" in md

@@ -79,7 +79,7 @@ def read_update(r, y, arg, model, allow_only: bool = False) -> Ask:
         for v, o in zip(items, only):
             if o not in ("weights", "biases"):
                 r.fail(v, f"update only takes weights or biases, not {o!r}")
-    optimizer = read_optimizer(r, m["optimizer"]) if "optimizer" in m else None
+    optimizer = read_optimizer(r, m.get("optimizer"))  # gradient descent when none is named
     steps = 1
     if "steps" in m:
         steps = r.expr(m["steps"], "steps").value
@@ -195,8 +195,7 @@ def update_sentence(problem: Problem, ask: Ask) -> tuple[str, str]:
     lr, only = ask.arg.learning_rate, ask.arg.only
     only_text = f" ({' and '.join(only)} only)" if only else ""
     if not ask.arg.plain:
-        opt = ask.arg.optimizer
-        title = opt.spec.title if opt is not None else "gradient descent"
+        title = ask.arg.optimizer.spec.title
         n = ask.arg.steps
         return (f"Take {n} step{'s' if n > 1 else ''} of {title} with learning rate η = {w.number(lr, 'text')}"
                 f"{only_text}, and give the loss after each.",

@@ -14,7 +14,7 @@ import sympy
 
 from ... import derive
 from ...problem import Ask, Part, Problem
-from ...solution import Equation, Form, PartView, Step, marks_text
+from ...solution import Equation, Form, PartView, Step, and_list, marks_text
 from ...trace import Trace, forward_pass, gradient_step, needed, trace
 from ...writer import Writer
 
@@ -25,14 +25,14 @@ class Update:
 
     learning_rate: sympy.Expr
     only: tuple[str, ...] | None = None
-    optimizer: object = None  # an optimizers.Optimizer; None is plain gradient descent
+    optimizer: object = None  # an optimizers.Optimizer (the loader's default: gradient descent)
     steps: int = 1
     show: str = "table"  # or every_step: each step worked parameter by parameter, not step 1 alone
 
     @property
     def plain(self) -> bool:
         """One plain gradient-descent step: worked as the seeds work it, parameter by parameter."""
-        return self.steps == 1 and (self.optimizer is None or self.optimizer.name == "gd")
+        return self.steps == 1 and self.optimizer.name == "gd"
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def training(comp, ask) -> Training | None:
 
     Each step is a forward and a backward pass at the current parameters, then the optimiser's rule on
     every coordinate (its state carried from the step before)."""
-    from ...optimizers import OPTIMIZERS, Optimizer, new_state, update
+    from ...optimizers import new_state, update
 
     arg, g = ask.arg, comp.model
-    opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+    opt = arg.optimizer
     names = gradient_targets(g, ask)
     tr = comp.trace
     current = {n: tr.value(n) for n in names}
@@ -353,24 +353,23 @@ class GraphView:
     def _training(self, w: Writer, ask: Ask, run: Training) -> list[Step]:
         """The rule once, step 1 parameter by parameter, then a table over the steps (with each step's
         gradients and state when there are few parameters, so that every row can be checked)."""
-        from ...optimizers import OPTIMIZERS, Optimizer
         from ...solution import Cell, Table
 
         arg, g = ask.arg, self.graph
-        opt = arg.optimizer or Optimizer(OPTIMIZERS["gd"], ())
+        opt = arg.optimizer
         n_steps = f"{arg.steps} step{'s' if arg.steps > 1 else ''}"
         set_text = ", ".join(f"{_SETTING_TEXT.get(k, k)} = {w.number(v, 'text')}" for k, v in opt.settings)
         set_tex = ",\\ ".join(f"{_SETTING_TEX.get(k, k)} = {w.number(v)}" for k, v in opt.settings)
-        state = " and ".join(opt.spec.state)
-        starts = f"; {state} start{'s' if len(opt.spec.state) == 1 else ''} at 0" if state else ""
+        state, verb = opt.spec.state, "starts" if len(opt.spec.state) == 1 else "start"
+        starts = f"; {and_list([_STATE_TEXT[k] for k in state])} {verb} at 0" if state else ""
+        starts_tex = f"; {and_list([f'${_STATE_TEX[k]}$' for k in state])} {verb} at $0$" if state else ""
         lead = (f"Training with {opt.spec.title}, learning rate η = {w.number(arg.learning_rate, 'text')}"
                 + (f" ({set_text})" if set_text else "") + f", for {n_steps}. Each step t is a forward and a backward "
                 f"pass at the current parameters, then, for each parameter θ with its gradient g_t{starts}:")
         lead_tex = (f"Training with {opt.spec.title}, learning rate $\\eta = {w.number(arg.learning_rate)}$"
                     + (f" (${set_tex}$)" if set_tex else "") + f", for {n_steps}. Each step $t$ is a forward and a "
                     f"backward pass at the current parameters, then, for each parameter $\\theta$ with its gradient "
-                    f"$g_{{t}}$" + (f"; ${'$ and $'.join(opt.spec.state)}$ start{'s' if len(opt.spec.state) == 1 else ''}"
-                                    " at $0$" if state else "") + ":")
+                    f"$g_{{t}}${starts_tex}:")
         steps = [Step("update", lead, _rule(opt), lead_tex)]
         worked = range(len(run.updates)) if arg.show == "every_step" else range(1)
         for i in worked:
@@ -380,7 +379,7 @@ class GraphView:
                 tex_name = g.tex.get(name, name)
                 parts = ", ".join(f"{_STATE_TEXT.get(k, k)}_{t} = {w.number(v, 'text')}" for k, v in u.assigned)
                 parts_tex = r",\quad ".join(f"{_STATE_TEX.get(k, k)}_{{{t}}} = {w.number(v)}" for k, v in u.assigned)
-                rows.append(Equation(rf"\theta = {tex_name}:", f"θ = {name}:",
+                rows.append(Equation(rf"\theta = {tex_name}{{:}}", f"θ = {name}:",  # {:} a colon, not a relation
                                      (Form("", f"\\; g_{{{t}}} = {w.number(u.gradient)},\\quad {parts_tex}",
                                            f"g_{t} = {w.number(u.gradient, 'text')}, {parts}"),)))
             steps.append(Step("update", f"Step {t}, parameter by parameter:", tuple(rows)))
@@ -448,10 +447,11 @@ class GraphView:
             loss, loss_tex = g.output, g.tex.get(g.output, g.output)
             before = w.result_forms(tr.value(loss))
             eq = Equation("{" + loss_tex + "}'", loss + "'", tuple(w.result_forms(after)))
+            rel, rel_tex = ("=", "=") if before[-1].rel == "=" else ("≈", r"\approx")
             prose = (f"A forward pass with the new parameters gives the loss after the step (before it, "
-                     f"{loss} {'=' if before[-1].rel == '=' else '≈'} {before[-1].text}):")
+                     f"{loss} {rel} {before[-1].text}):")
             prose_tex = (f"A forward pass with the new parameters gives the loss after the step (before it, "
-                         f"${loss_tex} {'=' if before[-1].rel == '=' else chr(92) + 'approx'} {before[-1].tex}$):")
+                         f"${loss_tex} {rel_tex} {before[-1].tex}$):")
             steps.append(Step(f"{loss}'", prose, (eq,), prose_tex))
         return steps
 
@@ -510,7 +510,7 @@ def _paths_prose(tr: Trace, name: str) -> tuple[str, str]:
     tex = tr.graph.tex
 
     def say(names, out, fmt):
-        through = ", ".join(fmt(k) for k in names[:-1]) + " and " + fmt(names[-1])
+        through = and_list([fmt(k) for k in names])
         return (f"{fmt(name)} affects {fmt(out)} through {through}, so by the multivariate chain rule "
                 "the contributions of the paths add up:")
 

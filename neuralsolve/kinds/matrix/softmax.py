@@ -6,7 +6,7 @@ import re
 
 import sympy
 
-from ...latex import TexPrinter, TextPrinter
+from ...latex import tex, text
 from ...solution import Equation, Form, Step
 from ...writer import pmatrix
 from . import ir
@@ -32,8 +32,8 @@ class SoftmaxSteps:
             entry = av[hot[0]]
             forms += [Form("=", rf"-\log {a_letter}_{{y}}", f"-log {a_plain}_y"),
                       Form("=", rf"-\log {a_letter}_{{{k}}}", f"-log {a_plain}_{k}"),
-                      Form("=", rf"-\log\left({TexPrinter({'precision': precision}).doprint(entry)}\right)",
-                           f"-log({TextPrinter({'precision': precision}).doprint(entry)})"), value]
+                      Form("=", rf"-\log\left({tex(entry, precision=precision)}\right)",
+                           f"-log({text(entry, precision=precision)})"), value]
             prose = (f"The class is y = {k}, the entry of {ir.text(y)} that is 1, so the cross-entropy keeps only "
                      f"{a_plain}_{k}:")
             prose_tex = (f"The class is $y = {k}$, the entry of ${yt}$ that is 1, so the cross-entropy keeps only "
@@ -49,13 +49,13 @@ class SoftmaxSteps:
         zv = evaluate(z, dict(self.numeric), self.g.dims)
         if zv.cols != 1:
             return []
-        t, x = TexPrinter({"precision": precision}), TextPrinter({"precision": precision})
         exps = [sympy.exp(v) for v in zv]
         rule = (r"\frac{1}{\sum_{k} e^{z_{k}}} \begin{pmatrix} " + r" \\ ".join(f"e^{{z_{{{i + 1}}}}}" for i in range(len(exps)))
                 + r" \end{pmatrix}", "(e^z_i)/Σ_k e^z_k")
-        sub = (r"\frac{1}{" + " + ".join(t.doprint(e) for e in exps) + "} "
-               + pmatrix([[t.doprint(e)] for e in exps]),
-               "(" + ", ".join(x.doprint(e) for e in exps) + ")ᵀ/(" + " + ".join(x.doprint(e) for e in exps) + ")")
+        shown = [tex(e, precision=precision) for e in exps]
+        shown_t = [text(e, precision=precision) for e in exps]
+        sub = (r"\frac{1}{" + " + ".join(shown) + "} " + pmatrix([[t] for t in shown]),
+               "(" + ", ".join(shown_t) + ")ᵀ/(" + " + ".join(shown_t) + ")")
         return [Form("=", *rule), Form("=", *sub)]
 
 

@@ -9,7 +9,7 @@ import sympy
 from ...errors import ProblemError
 from ...latex import tex_escape
 from ...problem import Ask, Part, Problem
-from ...solution import Equation, Form, PartView, Prose, Step, answer_name, marks_text
+from ...solution import Equation, Form, PartView, Prose, Step, and_list, answer_name, marks_text
 from . import ir
 from .calculus import CalculusError, Gradient, evaluate, names_in, reverse, stations, substitute
 from .derivatives import Derivatives
@@ -357,18 +357,15 @@ class MatrixView(PathProse, Derivatives, SoftmaxSteps):
             rest = [n for n in sorted(names_in(expr), key=str) if n not in subs]
             tt, lt = self.names.get(t, t), self.names.get(self.loss, self.loss)
 
-            def listed(items):
-                return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
-
-            grads_text = listed([f"∂{n}/∂{t}" for n in subs])
-            grads_tex = listed([f"${self.names[f'd{n}/d{t}']}$" for n in subs])
+            grads_text = and_list([f"∂{n}/∂{t}" for n in subs])
+            grads_tex = and_list([f"${self.names[f'd{n}/d{t}']}$" for n in subs])
             free = ("", "")
             if rest:  # -c: its own gradient is named, so no pronoun is left to guess at
                 zero_text = " = ".join(f"∂{n}/∂{t}" for n in rest) + " = 0"
                 zero_tex = " = ".join(rf"\frac{{\partial {self.names.get(n, n)}}}{{\partial {tt}}}" for n in rest)
                 verb = "does" if len(rest) == 1 else "do"
-                free = (f", where {listed(rest)} {verb} not depend on {t} ({zero_text})",
-                        f", where {listed([f'${self.names.get(n, n)}$' for n in rest])} {verb} not depend on ${tt}$ "
+                free = (f", where {and_list(rest)} {verb} not depend on {t} ({zero_text})",
+                        f", where {and_list([f'${self.names.get(n, n)}$' for n in rest])} {verb} not depend on ${tt}$ "
                         f"(${zero_tex} = 0$)")
             text = f"{self.loss} = {ir.text(expr)}{free[0]}, so ∂{self.loss}/∂{t} is the sum of {grads_text}:"
             tex_ = f"${lt} = {self.tex(expr)}${free[1]}, so ${lhs}$ is the sum of {grads_tex}:"
@@ -396,7 +393,10 @@ class MatrixView(PathProse, Derivatives, SoftmaxSteps):
         forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
         value = (self.comp.numeric_grads.get(gr.name) if loss == self.loss else None) if self.numeric else None
         if value is not None:
+            if all(n in self.numeric for n in names_in(gr.closed)):  # (a - e_y) x^T with a, e_y and x written out
+                forms += self._substituted(gr.closed, precision)
             forms.append(Form("=", _tex_value(value, precision), _text_value(value, precision)))
+            forms = [f for i, f in enumerate(forms) if i == 0 or f.tex != forms[i - 1].tex]
         prose, prose_tex = self._paths_prose(gr, loss)
         forms = [f for f in forms if f.tex != lhs]  # never a tautology such as dL/do = dL/do
         if not forms:  # an unspecified loss: its gradient is where backpropagation starts

@@ -62,17 +62,15 @@ class NetworkKind(GraphKind):
 
     def given(self, problem: Problem) -> Given:
         g = problem.model
-        lead = ("Consider the fully connected network defined below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)"
-                + (", the target and the loss given." if g.has_loss else "."))
-        lead_tex = (r"Consider the fully connected network defined below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
-                    r" + \mathbf{b}^{l}$ and $\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$"
-                    + (", the target and the loss given." if g.has_loss else "."))
         if g.examples:
+            end = (f", for {len(g.examples)} training examples, each with its input"
+                   + (f", its target and its loss; the total loss is their {g.over_examples}."
+                      if g.has_loss else "."))
+        else:
             end = ", the target and the loss given." if g.has_loss else "."
-            new = (f", for {len(g.examples)} training examples, each with its input"
-                   + (", its target and its loss; the total loss is their "
-                      + ("mean." if g.over_examples == "mean" else "sum.") if g.has_loss else "."))
-            lead, lead_tex = lead[:-len(end)] + new, lead_tex[:-len(end)] + new
+        lead = "Consider the fully connected network defined below, with z^l = W^l a^(l-1) + b^l and a^l = σ(z^l)" + end
+        lead_tex = (r"Consider the fully connected network defined below, with $\mathbf{z}^{l} = \mathbf{W}^{l}\mathbf{a}^{l-1}"
+                    r" + \mathbf{b}^{l}$ and $\mathbf{a}^{l} = \sigma(\mathbf{z}^{l})$" + end)
         return Given(lead, lead_tex, tuple(tuple(r) for r in _network_data(Writer(problem, problem.precision), g)))
 
 

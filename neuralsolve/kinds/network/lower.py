@@ -54,15 +54,13 @@ def lower(r, y, notation_y) -> NetworkGraph:
     gradient over the examples.
     """
     nota = read_notation(r, notation_y)
-    m = r.mapping(y, "network", ("input", "inputs", "layers", "target", "targets", "loss", "over_examples"))
+    m = r.mapping(y, "network", ("input", "inputs", "layers", "target", "targets", "loss", "over_examples"), ("layers",))
     if "input" in m and "inputs" in m:
         r.fail(m["inputs"], "give either 'input' (one example) or 'inputs' (one list per example), not both")
     if "target" in m and "targets" in m:
         r.fail(m["targets"], "give either 'target' (one example) or 'targets' (one per example), not both")
     if "input" not in m and "inputs" not in m:
-        r.fail(y, "network needs a 'input' key")
-    if "layers" not in m:
-        r.fail(y, "network needs a 'layers' key")
+        r.fail(y, "network needs an 'input' key (or 'inputs', one list per example)")
     multi = "inputs" in m
     if not multi and "targets" in m:
         r.fail(m["targets"], "'targets' (one per example) goes with 'inputs'; with one 'input' give 'target'")

@@ -47,8 +47,7 @@ class NetworkView(GraphView):
         self.shown.add("loss")
         eqs = [self._definition(w, g.node(f"{g.output}@{e + 1}"), self.trace) for e in range(len(g.examples))]
         eqs.append(self._definition(w, g.node(g.output), self.trace))
-        how = "mean" if g.over_examples == "mean" else "sum"
-        return [Step(g.output, f"The loss of each example, and the total loss, their {how}:", tuple(eqs))]
+        return [Step(g.output, f"The loss of each example, and the total loss, their {g.over_examples}:", tuple(eqs))]
 
     def backward(self, w: Writer, targets) -> list[Step]:
         if all(layer.activation is not None for layer in self.graph.layers[:-1]):
@@ -381,10 +380,9 @@ class NetworkView(GraphView):
                     prods.append(_matrix_tex(_cells(w, outer)))
                     prods_t.append(_matrix_text(_cells(w, outer, "text")))
                 grad_vals = [[tr.adjoints[x].value for x in row] for row in layer.weights]
-                exact = all(v.is_Rational or v.free_symbols for row in grad_vals for v in row)
                 forms = [Form("=", rule_tex, rule_text), Form("=", " + ".join(sub_tex), " + ".join(sub_text)),
-                         Form("=" if exact else "approx", " + ".join(prods), " + ".join(prods_t)),
-                         Form("=" if exact else "approx", _matrix_tex(_cells(w, grad_vals)),
+                         Form(_rel(*grad_vals), " + ".join(prods), " + ".join(prods_t)),
+                         Form(_rel(*grad_vals), _matrix_tex(_cells(w, grad_vals)),
                               _matrix_text(_cells(w, grad_vals, "text")))]
                 if len(layer.weights) == 1:
                     lhs = (r"\left(" + ", ".join(rf"\frac{{\partial {loss}}}{{\partial {g.tex[x]}}}" for x in wnames)
@@ -453,8 +451,8 @@ class NetworkView(GraphView):
 
 
 def _rel(*values) -> str:
-    """= when the values are exact; ≈ when they are shown rounded (the line before printed rounded numbers)."""
-    return "=" if all(getattr(v, "is_Rational", False) for vs in values for v in vs) else "approx"
+    """= when the values (lists of them) are exact or symbolic; ≈ when they are shown rounded."""
+    return "=" if all(v.is_Rational or v.free_symbols for vs in values for v in vs) else "approx"
 
 
 def _derivative_form(w: Writer, act) -> Form:

@@ -15,7 +15,7 @@ import sympy
 
 from ...kind import AskType, Given
 from ...problem import Ask, Problem
-from ...solution import Cell, Equation, Form, Table
+from ...solution import Cell, Equation, Form, Table, and_list
 from ...writer import Writer
 from ..graph import GraphKind, verify_scalar
 from ..graph.asks import traced_asks
@@ -129,15 +129,11 @@ def _gradient_sentence(problem, ask):
         else:
             texts.append(f"∂{loss}/∂{n}")
             texs.append(rf"$\partial {loss_tex}/\partial {g.tex.get(n, n)}$")
-    text, tex = _and(texts), _and(texs)
+    text, tex = and_list(texts), and_list(texs)
     lead = f"where {g.output} sums the loss over the time steps"
     return (f"Compute {text} by backpropagation through time, {lead}.",
             f"Compute {tex} by backpropagation through time, where ${g.tex[g.output]}$ sums the loss over the "
             "time steps.")
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _sequence_text(vals) -> str:
@@ -149,13 +145,11 @@ def _sequence_text(vals) -> str:
 def _design_sentence(problem, ask):
     g = problem.model
     names = list(ask.arg.unknowns)
-    unknowns = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    unknowns_tex = (", ".join(f"${g.tex[n]}$" for n in names[:-1]) + " and " if len(names) > 1 else "") + \
-        f"${g.tex[names[-1]]}$"
+    unknowns, unknowns_tex = and_list(names), and_list([f"${g.tex[n]}$" for n in names])
     cases, cases_tex = [], []
     for ex in ask.arg.examples:
-        seq = lambda pairs: _and([f"{n} = {_sequence_text(v)}" for n, v in pairs])  # noqa: E731
-        seq_tex = lambda pairs: _and([f"${g.bases[n]}$ = {_sequence_text(v)}" for n, v in pairs])  # noqa: E731
+        seq = lambda pairs: and_list([f"{n} = {_sequence_text(v)}" for n, v in pairs])  # noqa: E731
+        seq_tex = lambda pairs: and_list([f"${g.bases[n]}$ = {_sequence_text(v)}" for n, v in pairs])  # noqa: E731
         cases.append(f"the input {seq(ex.inputs)} must give {seq(ex.wanted)}")
         cases_tex.append(f"the input {seq_tex(ex.inputs)} must give {seq_tex(ex.wanted)}")
     lead = "so that the network behaves as follows"
@@ -263,8 +257,8 @@ class RNNKind(GraphKind):
             rows.append((Equation(g.tex[g.output], g.output, (Form(
                 "=", rf"\sum_{{t=1}}^{{{g.steps}}} {body}", f"sum over t = 1..{g.steps} of {w.text(loss)}"),)),))
         eqs = [e.name for e in g.vector] or [rec.name for rec in g.recurrences]
-        names = _and([f"{n}[t]" for n in eqs])
-        names_tex = _and([f"${g.tex[tsym(n, 0).name]}$" for n in eqs])
+        names = and_list([f"{n}[t]" for n in eqs])
+        names_tex = and_list([f"${g.tex[tsym(n, 0).name]}$" for n in eqs])
         lead = (f"Consider the recurrent network below: at each time step t it reads its inputs and computes {names} "
                 "from them and from the previous step.")
         lead_tex = (f"Consider the recurrent network below: at each time step $t$ it reads its inputs and computes "

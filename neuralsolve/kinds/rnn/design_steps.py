@@ -8,7 +8,7 @@ import itertools
 import sympy
 
 from ...problem import Ask
-from ...solution import Cell, Equation, Form, Prose, Step, Table
+from ...solution import Cell, Equation, Form, Prose, Step, Table, and_list
 from .design import Case, Design, relation
 from .linear import Lin, term
 from .model import RNNGraph, tsym
@@ -20,7 +20,7 @@ CHUNK = 16  # time steps per row of a check table
 
 def design_steps(view, ask: Ask) -> list:
     """The cases, the constraints they give, which are implied and why, one weight set, and its check."""
-    w = view._writer()
+    w = view.w
     g: RNNGraph = view.graph
     d: Design = view.comp.designs[ask]
     blocks: list = []
@@ -137,9 +137,9 @@ def design_steps(view, ask: Ask) -> list:
         e_i = _display(c)
         blocks.append(Step(f"implied {imp.index}", lead, (Equation(w.tex(e_i), w.text(e_i), (
             Form("=", " + ".join(parts_tex), " + ".join(parts_text)),)),), lead_tex))
-        tail = (f"Each bracket is non-negative by a constraint above ({_and(because)}), so the sum is too: this case "
+        tail = (f"Each bracket is non-negative by a constraint above ({and_list(because)}), so the sum is too: this case "
                 "adds no condition.")
-        blocks.append(Prose(tail, f"Each bracket is non-negative by a constraint above ({_and(because_tex)}), so the "
+        blocks.append(Prose(tail, f"Each bracket is non-negative by a constraint above ({and_list(because_tex)}), so the "
                                   "sum is too: this case adds no condition."))
     if not d.feasible:
         blocks.append(Prose("No weights satisfy all of these constraints together, so no network of this form "
@@ -164,10 +164,6 @@ def design_steps(view, ask: Ask) -> list:
     blocks.append(Step("weights", lead, (Equation(pick_tex, pick, ()),)))
     blocks += _check_tables(w, g, d)
     return blocks
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _display(c: Lin) -> sympy.Expr:

@@ -13,10 +13,6 @@ def reads(display) -> list[tuple[str, int]]:
     return [(n, int(lag)) for n, lag in sorted(found)]
 
 
-def and_text(items: list[str]) -> str:
-    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
-
-
 def steps_text(steps: int) -> tuple[str, str]:
     """The time steps as a list, text and LaTeX: 1, 2, 3 for a few, 1, ..., 12 for many."""
     if steps <= 4:

@@ -13,12 +13,12 @@ import re
 import sympy
 
 from ...problem import Ask
-from ...solution import Cell, Equation, Prose, Step, Table
+from ...solution import Cell, Equation, Prose, Step, Table, and_list
 from ...trace import Trace, needed
 from ...writer import Writer
 from ..graph.steps import GraphView
 from .layout import fitted
-from .names import RNNWriter, and_text, reads, steps_text
+from .names import RNNWriter, reads, steps_text
 from .model import tsym
 from .vector import vector_equations, vector_starts
 
@@ -73,9 +73,6 @@ class RNNView(GraphView):
     @w.setter
     def w(self, writer: Writer | None) -> None:  # each part's writer, with the kind's text names
         self._w = RNNWriter(writer.problem, writer.precision) if writer is not None else None
-
-    def _writer(self) -> Writer:
-        return self.w
 
     def _say(self, names, fmt) -> str:
         names = list(names)
@@ -159,7 +156,7 @@ class RNNView(GraphView):
 
     # -- the hidden state -----------------------------------------------------
     def hidden_state_steps(self, ask: Ask) -> list:
-        w = self._writer()
+        w = self.w
         g = self.graph
         blocks: list = []
         recs = g.vector or g.recurrences  # with vectors: the equations as written (h[t], not h_1[t])
@@ -169,8 +166,8 @@ class RNNView(GraphView):
             now, before = tsym(state, 0), tsym(state, 1)
             readers = [r for r in recs if r.name != state and now in r.display.free_symbols]
             fresh = [tsym(n, 0) for n, lag in reads(rec.display) if not lag and n != state]  # read at step t
-            fresh_text = and_text([w.text(x) for x in fresh])
-            fresh_tex = and_text([f"${w.tex(x)}$" for x in fresh])
+            fresh_text = and_list([w.text(x) for x in fresh])
+            fresh_tex = and_list([f"${w.tex(x)}$" for x in fresh])
             a = "The" if len(states) == 1 else "A"
             prose = (f"{a} current hidden state is {state}[t], the quantity the network passes from one step to the "
                      f"next: its equation reads its own previous value {state}[t-1]. It is defined by:")
@@ -189,8 +186,8 @@ class RNNView(GraphView):
                             "one equation:")
                 blocks.append(Step(f"{other.name}[t]", lead, (Equation(w.tex(lhs), w.text(lhs), (
                     w.form(other.display), w.form(inlined))),), lead_tex))
-            outputs = and_text([f"{r.name}[t]" for r in readers])
-            outputs_tex = and_text([f"${w.tex(tsym(r.name, 0))}$" for r in readers])
+            outputs = and_list([f"{r.name}[t]" for r in readers])
+            outputs_tex = and_list([f"${w.tex(tsym(r.name, 0))}$" for r in readers])
             new_text = f" from the new input {fresh_text} and" if fresh else " from"
             new_tex = f" from the new input {fresh_tex} and" if fresh else " from"
             through = readers and not any(lag for r in readers for _, lag in reads(r.display))
