@@ -127,14 +127,14 @@ def _marks_share(marks: str | None, n: int):
 
 def compact_rows(variant) -> list[dict]:
     """The compact key's rows: every asked answer of every question, with its value and its marks."""
-    from .check import _mark_text
+    from .check import mark_text
 
     rows = []
     for q in variant.questions:
         for i, p in enumerate(q.solution.parts):
             label = p.label if p.label is not None else (str(i + 1) if len(q.solution.parts) > 1 else "")
             share = _marks_share(p.marks, len(p.quantities))
-            marks = "" if share is None else _mark_text(share)  # as check's gradebook writes marks
+            marks = "" if share is None else mark_text(share)  # as check's gradebook writes marks
             for name in p.quantities:
                 rows.append({"question": q.number, "part": label, "name": f"Q{q.number}.{name}",
                              "value": q.solution.answers.get(name, ""), "marks": marks})
